@@ -1,0 +1,28 @@
+# `make demo` and `make test` do all the set-up they need (system packages, virtualenv, deps).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+OUT ?= build/demo
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml scripts/setup-system.sh
+	bash scripts/setup-system.sh
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+demo: setup
+	$(VENV)/bin/pataudit demo --out $(OUT)
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q
+
+bench: setup
+	$(PY) bench/engine_bench.py
+
+clean:
+	rm -rf build $(VENV)

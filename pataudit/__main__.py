@@ -1,0 +1,3 @@
+from pataudit.cli import main
+
+raise SystemExit(main())

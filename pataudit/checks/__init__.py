@@ -1,0 +1,1 @@
+"""The rules engine: controls as data, vectorised predicates registered by name, framework maps."""

@@ -1,0 +1,82 @@
+"""The `pataudit` command line.
+
+Exit codes: 0 run complete and no failure at or above --fail-on; 1 failures at or above --fail-on;
+2 usage, configuration or input error; 3 incomplete collection (a source or part of one is ERROR).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pataudit import __version__
+from pataudit.config import SEVERITIES, load_config
+from pataudit.errors import ConfigError, InputError, PatauditError
+from pataudit.timeparse import parse_as_of
+
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+def _as_of(text: str) -> datetime:
+    try:
+        return parse_as_of(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD) or ISO 8601 timestamp: {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="pataudit", description="Audit personal access tokens and machine credentials against one policy.",
+        epilog="Exit codes: 0 clean, 1 failures at or above --fail-on, 2 usage or config error, "
+        "3 incomplete collection.",
+    )
+    parser.add_argument("--version", action="version", version=f"pataudit {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="collect, check, report and store one audit run")
+    run.add_argument("--config", required=True, type=Path, help="the YAML config file")
+    run.add_argument("--out", type=Path, default=Path("pataudit-out"), help="output folder (default: pataudit-out)")
+    run.add_argument("--as-of", type=_as_of, help="fix 'now' (YYYY-MM-DD = end of that day, UTC)")
+    run.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 when a finding of this severity or above fails")
+    run.add_argument("--store", help="history database URL (overrides the config's store.url)")
+
+    commands.add_parser("controls", help="list the control catalog with framework references")
+
+    history = commands.add_parser("history", help="list stored runs with their overall score")
+    history.add_argument("--config", type=Path, help="config whose store.url to use")
+    history.add_argument("--store", help="history database URL")
+
+    demo = commands.add_parser("demo", help="audit the bundled demo organisation's four quarters")
+    demo.add_argument("--out", type=Path, default=Path("build/demo"), help="output folder (default: build/demo)")
+    demo.add_argument("--data", type=Path, help="demo data folder (default: examples/demo of this checkout)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    from pataudit import commands
+
+    try:
+        return commands.HANDLERS[args.command](args)
+    except (ConfigError, InputError) as exc:
+        print(f"pataudit: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PatauditError as exc:
+        print(f"pataudit: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("pataudit: interrupted; nothing was recorded", file=sys.stderr)
+        return 130
+
+
+def now() -> datetime:
+    """The current time in UTC (the default as-of)."""
+    return datetime.now(UTC)
+
+
+__all__ = ["EXIT_FAILURES", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_USAGE", "load_config", "main", "now"]

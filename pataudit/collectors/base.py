@@ -1,0 +1,87 @@
+"""What every collector returns: inventory rows, redacted raw payloads and a collection record."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class ScopeError:
+    """One part of a source that could not be read, and why."""
+
+    scope: str
+    message: str
+
+
+@dataclass
+class SourceRecord:
+    """How a source was read: scope, method, time, freshness, API calls, permissions and errors."""
+
+    label: str
+    type: str
+    scope: str
+    method: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    data_as_of: datetime | None = None
+    errors: list[ScopeError] = field(default_factory=list)
+    api_calls: dict[str, int] = field(default_factory=dict)
+    permissions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    token_count: int = 0
+    evidence_files: list[str] = field(default_factory=list)
+    stale_hours: float | None = None
+
+    @property
+    def complete(self) -> bool:
+        """True when every part of the source was read and its data is fresh enough."""
+        return not self.errors and self.stale_hours is None
+
+    def problems(self) -> list[str]:
+        """Why the source is not complete, as sentences (empty when it is)."""
+        found = [f"{e.scope}: {e.message}" for e in self.errors]
+        if self.stale_hours is not None:
+            found.append(f"data is stale: {self.stale_hours:.0f} hours old at the as-of time")
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready view of the record."""
+        return {
+            "label": self.label,
+            "type": self.type,
+            "scope": self.scope,
+            "method": self.method,
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at),
+            "data_as_of": _iso(self.data_as_of),
+            "complete": self.complete,
+            "stale_hours": None if self.stale_hours is None else round(self.stale_hours, 1),
+            "errors": [{"scope": e.scope, "message": e.message} for e in self.errors],
+            "api_calls": dict(sorted(self.api_calls.items())),
+            "permissions": self.permissions,
+            "notes": self.notes,
+            "token_count": self.token_count,
+            "evidence_files": self.evidence_files,
+        }
+
+
+@dataclass
+class Collection:
+    """The result of one source: rows for the inventory, payloads for evidence, and the record."""
+
+    record: SourceRecord
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    payloads: dict[str, bytes] = field(default_factory=dict)
+
+
+def evidence_path(source: str, scope: str, name: str) -> str:
+    """Where a payload is kept in a run's output: `evidence/<source>/<scope>/<name>.gz`."""
+    safe_scope = re.sub(r"[^A-Za-z0-9._-]", "_", scope)
+    return f"evidence/{source}/{safe_scope}/{name}.gz"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,137 @@
+"""What each sub-command does; `cli.py` parses arguments and maps errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from pataudit.checks.catalog import default_catalog
+from pataudit.checks.scoring import SEVERITY_WEIGHTS
+from pataudit.cli import EXIT_FAILURES, EXIT_INCOMPLETE, EXIT_OK, now
+from pataudit.config import load_config
+from pataudit.errors import InputError
+from pataudit.run_result import RunResult
+from pataudit.runner import RunOutcome, execute
+from pataudit.store import Store, default_url
+from pataudit.timeparse import parse_as_of
+
+
+def progress(message: str) -> None:
+    """Progress lines go to stderr so stdout stays a clean summary."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """`pataudit run`: one full audit run."""
+    loaded = load_config(args.config)
+    outcome = execute(loaded, args.out, args.as_of or now(), progress, args.store)
+    print_summary(outcome)
+    return exit_code(outcome.result, args.fail_on)
+
+
+def exit_code(result: RunResult, fail_on: str | None) -> int:
+    """3 when incomplete, 1 when a failure reaches --fail-on, else 0."""
+    if not result.complete:
+        return EXIT_INCOMPLETE
+    if fail_on:
+        floor = SEVERITY_WEIGHTS[fail_on]
+        fails = result.findings[result.findings["status"] == "FAIL"]
+        if fails["severity"].astype(str).map(SEVERITY_WEIGHTS).ge(floor).any():
+            return EXIT_FAILURES
+    return EXIT_OK
+
+
+def print_summary(outcome: RunOutcome) -> None:
+    """The short summary printed at the end of a run."""
+    result = outcome.result
+    counts = result.findings["status"].value_counts()
+    previous = [s for s in result.history.get("overall_score", []) if s is not None]
+    score = "n/a" if result.overall_score is None else f"{result.overall_score:.1f}%"
+    change = ""
+    if previous and result.overall_score is not None:
+        change = f" ({result.overall_score - previous[-1]:+.1f} since last run)"
+    print(f"{result.config.organization} {result.config.period}, as of {result.as_of:%Y-%m-%d}: run {result.run_id}")
+    print(f"  {len(result.inventory)} tokens from {len(result.records)} sources; overall score {score}{change}")
+    print("  findings: " + ", ".join(f"{s} {int(counts.get(s, 0))}" for s in ("FAIL", "WAIVED", "ERROR", "PASS")))
+    for record in result.records:
+        if not record.complete:
+            print(f"  INCOMPLETE: {record.label}: " + "; ".join(record.problems()))
+    print(f"  report: {outcome.written.out_dir / 'report.pdf'}")
+
+
+def cmd_controls(args: argparse.Namespace) -> int:
+    """`pataudit controls`: the catalog with severities, thresholds and references."""
+    catalog = default_catalog()
+    for control in catalog.controls.values():
+        params = ", ".join(f"{name}={p.default:g}" for name, p in control.parameters.items())
+        print(f"{control.id}  [{control.severity}]  {control.title}")
+        if params:
+            print(f"    thresholds: {params}")
+        print(f"    references: {', '.join(catalog.references(control.id))}")
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """`pataudit history`: stored runs, oldest first, with overall score and change."""
+    url = args.store or (load_config(args.config).config.store.url if args.config else None) or default_url()
+    runs = Store(url).runs()
+    if runs.empty:
+        print("no runs stored yet")
+        return EXIT_OK
+    print(f"{'run id':<24} {'organization':<20} {'period':<10} {'as of':<10} {'score':>7} {'change':>7} "
+          f"{'tokens':>7} {'fails':>6}  complete")
+    previous: dict[str, float] = {}
+    for run in runs.to_dict("records"):
+        score = run["overall_score"]
+        last = previous.get(run["organization"])
+        change = "" if last is None or score is None else f"{score - last:+.1f}"
+        if score is not None:
+            previous[run["organization"]] = score
+        shown = "n/a" if score is None else f"{score:.1f}"
+        print(f"{run['run_id']:<24} {run['organization'][:20]:<20} {run['period'][:10]:<10} "
+              f"{run['as_of']:%Y-%m-%d} {shown:>7} {change:>7} {run['token_count']:>7} {run['fail_count']:>6}  "
+              f"{'yes' if run['complete'] else 'NO'}")
+    return EXIT_OK
+
+
+def demo_data_dir() -> Path:
+    """examples/demo of the checkout pataudit runs from."""
+    return Path(__file__).resolve().parent.parent / "examples" / "demo"
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """`pataudit demo`: audit the demo organisation's quarters in order into a fresh store."""
+    data = args.data or demo_data_dir()
+    quarters = demo_quarters(data)
+    args.out.mkdir(parents=True, exist_ok=True)
+    store_path = args.out / "history.sqlite"
+    store_path.unlink(missing_ok=True)
+    store_url = f"sqlite:///{store_path.resolve()}"
+    last = None
+    for folder, as_of in quarters:
+        progress(f"== {folder.name}, as of {as_of:%Y-%m-%d} ==")
+        loaded = load_config(folder / "pataudit.yaml")
+        last = execute(loaded, args.out / folder.name, as_of, progress, store_url)
+    assert last is not None
+    print_summary(last)
+    print(f"history: pataudit history --store {store_url}")
+    return exit_code(last.result, None)
+
+
+def demo_quarters(data: Path) -> list[tuple[Path, datetime]]:
+    """The demo's quarters in order, from `quarters.yaml` (folder and as-of date of each)."""
+    index = data / "quarters.yaml"
+    try:
+        entries = yaml.safe_load(index.read_text(encoding="utf-8"))["quarters"]
+        return [(data / str(e["folder"]), parse_as_of(str(e["as_of"]))) for e in entries]
+    except FileNotFoundError:
+        raise InputError(f"{index}: demo data not found; pass --data DIR") from None
+    except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
+        raise InputError(f"{index}: not a valid quarters list: {exc}") from None
+
+
+HANDLERS = {"run": cmd_run, "controls": cmd_controls, "history": cmd_history, "demo": cmd_demo}

@@ -1,0 +1,233 @@
+"""The one configuration model: a YAML file validated at start, unknown keys rejected."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pataudit.errors import ConfigError
+
+SEVERITIES = ("low", "medium", "high", "critical")
+Severity = Literal["low", "medium", "high", "critical"]
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class Strict(BaseModel):
+    """Base for every config section: unknown keys are an error, values are not coerced silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AwsFileSource(Strict):
+    """An AWS account read from a saved IAM credential report (and optionally ListAccessKeys JSON)."""
+
+    type: Literal["aws"]
+    name: str | None = None
+    account_id: Annotated[str, Field(pattern=r"^\d{12}$")]
+    credential_report: Path
+    credential_report_generated_at: UtcDatetime | None = None
+    access_keys: Path | None = None
+
+
+class GithubFileSource(Strict):
+    """A GitHub organisation read from saved REST API payloads."""
+
+    type: Literal["github"]
+    name: str | None = None
+    org: Annotated[str, Field(min_length=1)]
+    personal_access_tokens: Path | None = None
+    credential_authorizations: Path | None = None
+    members: Path | None = None
+    collected_at: UtcDatetime | None = None
+
+
+class GitlabFileSource(Strict):
+    """A GitLab instance or group read from saved REST API payloads."""
+
+    type: Literal["gitlab"]
+    name: str | None = None
+    instance: Annotated[str, Field(min_length=1)] = "gitlab.com"
+    personal_access_tokens: Path
+    users: Path | None = None
+    collected_at: UtcDatetime | None = None
+
+
+Source = Annotated[AwsFileSource | GithubFileSource | GitlabFileSource, Field(discriminator="type")]
+
+
+class ControlPolicy(Strict):
+    """Per-control settings: enable/disable, parameter values and per-kind overrides."""
+
+    enabled: bool = True
+    params: dict[str, Any] = Field(default_factory=dict)
+    overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class Policy(Strict):
+    """Audit policy: evidence freshness and per-control parameters."""
+
+    max_evidence_age_hours: Annotated[float, Field(gt=0)] = 48
+    controls: dict[str, ControlPolicy] = Field(default_factory=dict)
+
+
+class Selector(Strict):
+    """Which findings a waiver covers; every given field must match (shell-style wildcards)."""
+
+    token_id: str | None = None
+    owner: str | None = None
+    source: str | None = None
+    kind: str | None = None
+    scope: str | None = None
+
+
+class Waiver(Strict):
+    """A documented risk acceptance with a required expiry date."""
+
+    id: Annotated[str, Field(min_length=1)]
+    control: Annotated[str, Field(min_length=1)]
+    selector: Selector
+    reason: Annotated[str, Field(min_length=1)]
+    approver: Annotated[str, Field(min_length=1)]
+    ticket: Annotated[str, Field(min_length=1)]
+    expires: date
+
+    @field_validator("selector")
+    @classmethod
+    def _selector_not_empty(cls, value: Selector) -> Selector:
+        if not any(value.model_dump().values()):
+            raise ValueError("a waiver selector needs at least one of token_id, owner, source, kind, scope")
+        return value
+
+
+class ReportSettings(Strict):
+    """Title and classification printed on every page of the report."""
+
+    title: str = "Personal access token and machine credential audit"
+    classification: str = "CONFIDENTIAL"
+
+
+class StoreSettings(Strict):
+    """Where run history is kept: an SQLAlchemy URL; default a SQLite file in the user data dir."""
+
+    url: str | None = None
+
+
+class Config(Strict):
+    """The whole configuration file."""
+
+    organization: Annotated[str, Field(min_length=1)]
+    period: Annotated[str, Field(min_length=1)]
+    sources: Annotated[list[Source], Field(min_length=1)]
+    policy: Policy = Field(default_factory=Policy)
+    waivers: list[Waiver] = Field(default_factory=list)
+    report: ReportSettings = Field(default_factory=ReportSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+
+
+class LoadedConfig(BaseModel):
+    """A validated config with the file it came from and its SHA-256."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    config: Config
+    path: Path
+    sha256: str
+
+    def resolve(self, relative: Path) -> Path:
+        """A path from the config, taken relative to the config file's folder."""
+        return relative if relative.is_absolute() else (self.path.parent / relative)
+
+
+def load_config(path: Path) -> LoadedConfig:
+    """Read and validate a config file; raise ConfigError with one line naming file, key and fix."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {describe_validation_error(exc)}") from None
+    _check_unique_source_names(path, config)
+    return LoadedConfig(config=config, path=path, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line for the first problem pydantic found: `key.path: what is wrong`."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    location = key_path(first["loc"])
+    message = _friendly(first)
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return f"{location}: {message}{more}"
+
+
+def key_path(loc: tuple[Any, ...]) -> str:
+    """Render a pydantic location as `sources[0].account_id`, dropping union-tag parts."""
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif item in ("aws", "github", "gitlab") and parts and parts[-1].endswith("]"):
+            continue
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "(top level)"
+
+
+def _friendly(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key; remove it or check its spelling"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "union_tag_invalid":
+        return f"unknown source type {error['input'].get('type')!r}; use one of aws, github, gitlab"
+    if kind == "union_tag_not_found":
+        return "each source needs a `type` (aws, github or gitlab)"
+    if kind == "string_pattern_mismatch" and error["loc"][-1] == "account_id":
+        return "must be a 12-digit AWS account id, quoted in YAML"
+    message = re.sub(r"^Value error, ", "", error["msg"])
+    return message[0].lower() + message[1:]
+
+
+def _check_unique_source_names(path: Path, config: Config) -> None:
+    seen: set[str] = set()
+    for index, source in enumerate(config.sources):
+        label = source_label(source)
+        if label in seen:
+            raise ConfigError(f"{path}: sources[{index}]: duplicate source {label!r}; give it a distinct `name`")
+        seen.add(label)
+
+
+def source_label(source: AwsFileSource | GithubFileSource | GitlabFileSource) -> str:
+    """A stable, human-readable name for a configured source: `aws:123456789012`, `github:acme`."""
+    if source.name:
+        return source.name
+    if isinstance(source, AwsFileSource):
+        return f"aws:{source.account_id}"
+    if isinstance(source, GithubFileSource):
+        return f"github:{source.org}"
+    return f"gitlab:{source.instance}"

@@ -1,0 +1,69 @@
+"""Machine-readable outputs of a run: inventory.csv, findings.csv/json, controls.csv, sources.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pataudit.inventory import COLUMNS, TIMESTAMP_COLUMNS
+from pataudit.run_result import RunResult
+
+FINDINGS_CSV_COLUMNS = (
+    "control_id", "token_id", "status", "reason", "severity", "waiver_id", "source", "scope", "kind", "owner", "name",
+)
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+FINDINGS_SCHEMA = "https://pataudit.dev/schemas/findings-1.json"
+
+
+def findings_table(result: RunResult) -> pd.DataFrame:
+    """Findings joined to the token columns an auditor needs, in catalog then token order."""
+    tokens = result.inventory[["token_id", "source", "scope", "kind", "owner", "name"]]
+    joined = result.findings.merge(tokens, on="token_id", how="left")
+    for column in ("source", "scope", "kind", "owner", "name"):
+        joined[column] = joined[column].fillna("")
+    joined = joined.sort_values(["control_id", "token_id"], kind="stable")
+    return joined[list(FINDINGS_CSV_COLUMNS)]
+
+
+def write_findings_csv(table: pd.DataFrame, path: Path) -> None:
+    """findings.csv: UTF-8, LF line ends, one row per control × token."""
+    table.to_csv(path, index=False, lineterminator="\n")
+
+
+def write_findings_json(result: RunResult, table: pd.DataFrame, path: Path) -> None:
+    """findings.json: run metadata and the findings as objects (schema in docs/findings-json.md)."""
+    document: dict[str, Any] = {
+        "$schema": FINDINGS_SCHEMA,
+        "run_id": result.run_id,
+        "organization": result.config.organization,
+        "period": result.config.period,
+        "as_of": result.as_of.isoformat(),
+        "overall_score": result.overall_score,
+        "complete": result.complete,
+        "findings": table.astype(str).to_dict("records"),
+    }
+    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_inventory_csv(inventory: pd.DataFrame, path: Path) -> None:
+    """inventory.csv: the contract's columns, timestamps as ISO 8601 UTC."""
+    frame = inventory[list(COLUMNS)].copy()
+    for column in TIMESTAMP_COLUMNS:
+        frame[column] = frame[column].dt.strftime(TIME_FORMAT).fillna("")
+    frame.sort_values("token_id").to_csv(path, index=False, lineterminator="\n")
+
+
+def write_controls_csv(result: RunResult, path: Path) -> None:
+    """controls.csv: one row per control with counts, score and framework references."""
+    frame = result.scores.copy()
+    frame["references"] = ["; ".join(result.catalog.references(c)) for c in frame["control_id"]]
+    frame.to_csv(path, index=False, lineterminator="\n")
+
+
+def write_sources_json(result: RunResult, path: Path) -> None:
+    """sources.json: how each source was collected, with errors and API permissions."""
+    records = [record.to_dict() for record in result.records]
+    path.write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,217 @@
+"""One audit run: collect → check → report → store, writing the run's output folder atomically."""
+
+from __future__ import annotations
+
+import gzip
+import secrets
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from pataudit import __version__, inventory
+from pataudit.checks.catalog import default_catalog
+from pataudit.checks.engine import EngineInput, evaluate, mark_stale_sources
+from pataudit.checks.params import resolve_params
+from pataudit.checks.scoring import control_scores, overall_score
+from pataudit.collectors import Collection, collect_source
+from pataudit.collectors.base import evidence_path
+from pataudit.config import LoadedConfig
+from pataudit.errors import ConfigError, PatauditError
+from pataudit.manifest import write_manifest
+from pataudit.reports import render, tables, viewmodel
+from pataudit.run_result import RunResult
+from pataudit.store import Store, default_url
+
+Progress = Callable[[str], None]
+PAYLOAD_FIELDS = ("credential_report", "access_keys", "personal_access_tokens", "credential_authorizations",
+                  "members", "users")
+
+
+def check_payload_files(loaded: LoadedConfig) -> None:
+    """Fail fast, before anything is written, when a configured payload file does not exist."""
+    for index, source in enumerate(loaded.config.sources):
+        for field in PAYLOAD_FIELDS:
+            relative = getattr(source, field, None)
+            if relative is not None and not loaded.resolve(relative).is_file():
+                raise ConfigError(
+                    f"{loaded.path}: sources[{index}].{field}: file not found: {loaded.resolve(relative)}"
+                )
+
+
+def collect_all(loaded: LoadedConfig, progress: Progress) -> list[Collection]:
+    """Collect every configured source in turn, reporting progress."""
+    collections = []
+    total = len(loaded.config.sources)
+    for number, source in enumerate(loaded.config.sources, start=1):
+        started = time.perf_counter()
+        collection = collect_source(source, loaded)
+        record = collection.record
+        state = "ok" if record.complete else "ERROR: " + "; ".join(e.message for e in record.errors)
+        progress(f"[{number}/{total}] {record.label}: {record.token_count} tokens "
+                 f"({time.perf_counter() - started:.1f} s) {state}")
+        collections.append(collection)
+    return collections
+
+
+def judge(
+    loaded: LoadedConfig, collections: list[Collection], as_of: datetime, history: pd.DataFrame | None = None
+) -> RunResult:
+    """Build the inventory from the collections and run the catalog over it."""
+    started = datetime.now(UTC)
+    config = loaded.config
+    catalog = default_catalog()
+    params = resolve_params(catalog, config.policy)
+    _check_waivers(loaded, catalog.controls)
+    settings = config.policy.controls
+    enabled = [c for c in catalog.controls if c not in settings or settings[c].enabled]
+    frame = inventory.to_frame(row for c in collections for row in c.rows)
+    problems = inventory.validate(frame)
+    if problems:
+        raise PatauditError("inventory does not match its contract: " + "; ".join(problems))
+    records = [c.record for c in collections]
+    mark_stale_sources(records, as_of, config.policy.max_evidence_age_hours)
+    findings = evaluate(
+        EngineInput(
+            inventory=frame, records=records, catalog=catalog, params=params, waivers=config.waivers,
+            as_of=as_of, max_evidence_age_hours=config.policy.max_evidence_age_hours, enabled=enabled,
+        )
+    )
+    scores = control_scores(findings, catalog, enabled)
+    return RunResult(
+        run_id=f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}",
+        config=config, config_sha256=loaded.sha256, as_of=as_of, started_at=started, catalog=catalog,
+        params=params, enabled_controls=enabled, records=records, inventory=frame, findings=findings,
+        scores=scores, overall_score=overall_score(scores),
+        history=history if history is not None else pd.DataFrame(),
+    )
+
+
+def _check_waivers(loaded: LoadedConfig, controls: dict) -> None:
+    for index, waiver in enumerate(loaded.config.waivers):
+        if waiver.control not in controls:
+            raise ConfigError(
+                f"{loaded.path}: waivers[{index}].control: unknown control {waiver.control!r}; "
+                "`pataudit controls` lists the valid ids"
+            )
+
+
+@dataclass
+class WrittenRun:
+    """Where a run's output went and the manifest that seals it."""
+
+    out_dir: Path
+    manifest_sha256: str
+    finished_at: datetime
+
+
+def write_run(result: RunResult, collections: list[Collection], out_dir: Path) -> WrittenRun:
+    """Write every output into a staging folder, then swap it into place (an old run is kept until then)."""
+    staging = out_dir.parent / f".{out_dir.name}.staging-{result.run_id}"
+    staging.mkdir(parents=True)
+    try:
+        for collection in collections:
+            record = collection.record
+            for name, data in sorted(collection.payloads.items()):
+                relative = evidence_path(record.type, record.scope, name)
+                target = staging / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(gzip.compress(data, mtime=0))
+                record.evidence_files.append(relative)
+        table = tables.findings_table(result)
+        tables.write_findings_csv(table, staging / "findings.csv")
+        tables.write_findings_json(result, table, staging / "findings.json")
+        tables.write_inventory_csv(result.inventory, staging / "inventory.csv")
+        tables.write_controls_csv(result, staging / "controls.csv")
+        tables.write_sources_json(result, staging / "sources.json")
+        html = render.render_html(viewmodel.build(result, datetime.now(UTC)))
+        (staging / "report.html").write_text(html, encoding="utf-8")
+        render.render_pdf(html, staging / "report.pdf")
+        finished = datetime.now(UTC)
+        manifest_sha = write_manifest(staging, run_metadata(result, finished))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _swap_into_place(staging, out_dir)
+    return WrittenRun(out_dir=out_dir, manifest_sha256=manifest_sha, finished_at=finished)
+
+
+def _swap_into_place(staging: Path, out_dir: Path) -> None:
+    previous = None
+    if out_dir.exists():
+        previous = out_dir.parent / f".{out_dir.name}.previous-{staging.name.rsplit('-', 1)[-1]}"
+        out_dir.rename(previous)
+    staging.rename(out_dir)
+    if previous is not None:
+        shutil.rmtree(previous)
+
+
+def run_metadata(result: RunResult, finished: datetime) -> dict:
+    """The run's metadata as recorded in the manifest and the store."""
+    return {
+        "run_id": result.run_id,
+        "tool": "pataudit",
+        "tool_version": __version__,
+        "organization": result.config.organization,
+        "period": result.config.period,
+        "as_of": result.as_of.isoformat(),
+        "started_at": result.started_at.isoformat(),
+        "finished_at": finished.isoformat(),
+        "config_sha256": result.config_sha256,
+        "complete": result.complete,
+        "overall_score": result.overall_score,
+        "token_count": len(result.inventory),
+        "controls": result.enabled_controls,
+    }
+
+
+def open_store(loaded: LoadedConfig, override: str | None = None) -> Store:
+    """The history store named on the command line, in the config, or the default SQLite file."""
+    return Store(override or loaded.config.store.url or default_url())
+
+
+@dataclass
+class RunOutcome:
+    """What `pataudit run` reports back: the result and where it was written."""
+
+    result: RunResult
+    written: WrittenRun
+
+
+def execute(
+    loaded: LoadedConfig, out_dir: Path, as_of: datetime, progress: Progress, store_url: str | None = None
+) -> RunOutcome:
+    """The whole run: collect, check, write the output folder, then record it in the history store."""
+    check_payload_files(loaded)
+    store = open_store(loaded, store_url)
+    collections = collect_all(loaded, progress)
+    history = store.runs(loaded.config.organization)
+    result = judge(loaded, collections, as_of, history)
+    progress(f"checked {len(result.inventory)} tokens against {len(result.enabled_controls)} controls")
+    written = write_run(result, collections, out_dir)
+    store.record_run(
+        {**_store_row(result, written), "out_dir": str(out_dir.resolve())}, result.scores, result.findings
+    )
+    return RunOutcome(result=result, written=written)
+
+
+def _store_row(result: RunResult, written: WrittenRun) -> dict:
+    return {
+        "run_id": result.run_id,
+        "organization": result.config.organization,
+        "period": result.config.period,
+        "as_of": result.as_of,
+        "started_at": result.started_at,
+        "finished_at": written.finished_at,
+        "tool_version": __version__,
+        "config_sha256": result.config_sha256,
+        "manifest_sha256": written.manifest_sha256,
+        "complete": result.complete,
+        "overall_score": result.overall_score,
+        "token_count": len(result.inventory),
+        "fail_count": int((result.findings["status"] == "FAIL").sum()),
+    }

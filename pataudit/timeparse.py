@@ -1,0 +1,63 @@
+"""Parsing of the timestamps platforms send: ISO 8601 with offsets, fractions, `Z`, nulls and `N/A`."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+# Values platforms use for "no timestamp": the IAM credential report's N/A, no_information and
+# not_supported, empty CSV cells, JSON null.
+NULL_MARKERS = frozenset({"", "n/a", "na", "none", "null", "no_information", "not_supported", "-"})
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """Return a tz-aware UTC datetime, or None for the platforms' null markers.
+
+    Accepts `2023-05-16T08:47:09.000-07:00`, `2020-07-23T14:31:47.729Z`, `2014-10-23T16:55:04+00:00`,
+    plain dates, datetimes and epoch seconds. A timestamp without an offset is taken as UTC.
+    Raises ValueError for anything else.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tzinfo=UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=UTC)
+    if not isinstance(value, str):
+        raise ValueError(f"not a timestamp: {value!r}")
+    text = value.strip()
+    if text.lower() in NULL_MARKERS:
+        return None
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    text = _trim_fraction(text)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 timestamp: {value!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _trim_fraction(text: str) -> str:
+    """Cut fractional seconds to microseconds (some APIs send nanoseconds, which Python refuses)."""
+    dot = text.find(".", 10)
+    if dot < 0:
+        return text
+    end = dot + 1
+    while end < len(text) and text[end].isdigit():
+        end += 1
+    digits = text[dot + 1 : end][:6]
+    return text[: dot + 1] + (digits or "0") + text[end:]
+
+
+def parse_as_of(text: str) -> datetime:
+    """Parse a `--as-of` value: a date means the end of that day in UTC; a full timestamp is kept."""
+    text = text.strip()
+    if len(text) == 10:
+        day = date.fromisoformat(text)
+        return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
+    parsed = parse_timestamp(text)
+    if parsed is None:
+        raise ValueError(f"not a date: {text!r}")
+    return parsed
