@@ -30,7 +30,8 @@ def _as_of(text: str) -> datetime:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
-        prog="pataudit", description="Audit personal access tokens and machine credentials against one policy.",
+        prog="pataudit",
+        description="Audit personal access tokens and machine credentials against one policy.",
         epilog="Exit codes: 0 clean, 1 failures at or above --fail-on, 2 usage or config error, "
         "3 incomplete collection.",
     )

@@ -82,8 +82,10 @@ def cmd_history(args: argparse.Namespace) -> int:
     if runs.empty:
         print("no runs stored yet")
         return EXIT_OK
-    print(f"{'run id':<24} {'organization':<20} {'period':<10} {'as of':<10} {'score':>7} {'change':>7} "
-          f"{'tokens':>7} {'fails':>6}  complete")
+    print(
+        f"{'run id':<24} {'organization':<20} {'period':<10} {'as of':<10} {'score':>7} {'change':>7} "
+        f"{'tokens':>7} {'fails':>6}  complete"
+    )
     previous: dict[str, float] = {}
     for run in runs.to_dict("records"):
         score = run["overall_score"]
@@ -92,9 +94,11 @@ def cmd_history(args: argparse.Namespace) -> int:
         if score is not None:
             previous[run["organization"]] = score
         shown = "n/a" if score is None else f"{score:.1f}"
-        print(f"{run['run_id']:<24} {run['organization'][:20]:<20} {run['period'][:10]:<10} "
-              f"{run['as_of']:%Y-%m-%d} {shown:>7} {change:>7} {run['token_count']:>7} {run['fail_count']:>6}  "
-              f"{'yes' if run['complete'] else 'NO'}")
+        print(
+            f"{run['run_id']:<24} {run['organization'][:20]:<20} {run['period'][:10]:<10} "
+            f"{run['as_of']:%Y-%m-%d} {shown:>7} {change:>7} {run['token_count']:>7} {run['fail_count']:>6}  "
+            f"{'yes' if run['complete'] else 'NO'}"
+        )
     return EXIT_OK
 
 

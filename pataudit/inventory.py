@@ -25,11 +25,25 @@ CATEGORY_COLUMNS: dict[str, tuple[str, ...]] = {
 TEXT_COLUMNS = ("token_id", "source", "scope", "kind", "name", "owner", "scopes", "evidence")
 
 COLUMNS = (
-    "token_id", "source", "scope", "kind", "name",
-    "owner", "owner_type", "owner_active",
-    "created_at", "expires_at", "last_used_at", "last_rotated_at", "usage_tracked",
-    "status", "scopes", "privilege", "resource_scope",
-    "collected_at", "evidence",
+    "token_id",
+    "source",
+    "scope",
+    "kind",
+    "name",
+    "owner",
+    "owner_type",
+    "owner_active",
+    "created_at",
+    "expires_at",
+    "last_used_at",
+    "last_rotated_at",
+    "usage_tracked",
+    "status",
+    "scopes",
+    "privilege",
+    "resource_scope",
+    "collected_at",
+    "evidence",
 )
 
 
@@ -44,10 +58,20 @@ def make_row(**values: Any) -> dict[str, Any]:
     if unknown:
         raise KeyError(f"not inventory columns: {sorted(unknown)}")
     row: dict[str, Any] = {
-        "name": "", "owner": "", "owner_type": "unknown", "owner_active": "unknown",
-        "created_at": None, "expires_at": None, "last_used_at": None, "last_rotated_at": None,
-        "usage_tracked": True, "status": "active", "scopes": "", "privilege": "unknown",
-        "resource_scope": "unknown", "evidence": "",
+        "name": "",
+        "owner": "",
+        "owner_type": "unknown",
+        "owner_active": "unknown",
+        "created_at": None,
+        "expires_at": None,
+        "last_used_at": None,
+        "last_rotated_at": None,
+        "usage_tracked": True,
+        "status": "active",
+        "scopes": "",
+        "privilege": "unknown",
+        "resource_scope": "unknown",
+        "evidence": "",
     }
     row.update(values)
     return row

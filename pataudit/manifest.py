@@ -23,9 +23,13 @@ def file_entries(folder: Path) -> list[dict[str, Any]]:
     """Every file under `folder` except the manifest itself, sorted by path."""
     entries = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST):
-        entries.append({
-            "path": path.relative_to(folder).as_posix(), "sha256": sha256_file(path), "bytes": path.stat().st_size,
-        })
+        entries.append(
+            {
+                "path": path.relative_to(folder).as_posix(),
+                "sha256": sha256_file(path),
+                "bytes": path.stat().st_size,
+            }
+        )
     return entries
 
 

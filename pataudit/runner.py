@@ -16,7 +16,7 @@ import pandas as pd
 from pataudit import __version__, inventory
 from pataudit.checks.catalog import default_catalog
 from pataudit.checks.engine import EngineInput, evaluate, mark_stale_sources
-from pataudit.checks.params import resolve_params
+from pataudit.checks.params import ResolvedParams, resolve_params
 from pataudit.checks.scoring import control_scores, overall_score
 from pataudit.collectors import Collection, collect_source
 from pataudit.collectors.base import evidence_path
@@ -28,8 +28,14 @@ from pataudit.run_result import RunResult
 from pataudit.store import Store, default_url
 
 Progress = Callable[[str], None]
-PAYLOAD_FIELDS = ("credential_report", "access_keys", "personal_access_tokens", "credential_authorizations",
-                  "members", "users")
+PAYLOAD_FIELDS = (
+    "credential_report",
+    "access_keys",
+    "personal_access_tokens",
+    "credential_authorizations",
+    "members",
+    "users",
+)
 
 
 def check_payload_files(loaded: LoadedConfig) -> None:
@@ -52,10 +58,28 @@ def collect_all(loaded: LoadedConfig, progress: Progress) -> list[Collection]:
         collection = collect_source(source, loaded)
         record = collection.record
         state = "ok" if record.complete else "ERROR: " + "; ".join(e.message for e in record.errors)
-        progress(f"[{number}/{total}] {record.label}: {record.token_count} tokens "
-                 f"({time.perf_counter() - started:.1f} s) {state}")
+        progress(
+            f"[{number}/{total}] {record.label}: {record.token_count} tokens "
+            f"({time.perf_counter() - started:.1f} s) {state}"
+        )
         collections.append(collection)
     return collections
+
+
+def validate_policy(loaded: LoadedConfig) -> dict[str, ResolvedParams]:
+    """Check the policy and waivers against the catalog before anything is collected or written."""
+    catalog = default_catalog()
+    try:
+        params = resolve_params(catalog, loaded.config.policy)
+    except ConfigError as exc:
+        raise ConfigError(f"{loaded.path}: {exc}") from None
+    for index, waiver in enumerate(loaded.config.waivers):
+        if waiver.control not in catalog.controls:
+            raise ConfigError(
+                f"{loaded.path}: waivers[{index}].control: unknown control {waiver.control!r}; "
+                "`pataudit controls` lists the valid ids"
+            )
+    return params
 
 
 def judge(
@@ -65,8 +89,7 @@ def judge(
     started = datetime.now(UTC)
     config = loaded.config
     catalog = default_catalog()
-    params = resolve_params(catalog, config.policy)
-    _check_waivers(loaded, catalog.controls)
+    params = validate_policy(loaded)
     settings = config.policy.controls
     enabled = [c for c in catalog.controls if c not in settings or settings[c].enabled]
     frame = inventory.to_frame(row for c in collections for row in c.rows)
@@ -77,27 +100,33 @@ def judge(
     mark_stale_sources(records, as_of, config.policy.max_evidence_age_hours)
     findings = evaluate(
         EngineInput(
-            inventory=frame, records=records, catalog=catalog, params=params, waivers=config.waivers,
-            as_of=as_of, max_evidence_age_hours=config.policy.max_evidence_age_hours, enabled=enabled,
+            inventory=frame,
+            records=records,
+            catalog=catalog,
+            params=params,
+            waivers=config.waivers,
+            as_of=as_of,
+            max_evidence_age_hours=config.policy.max_evidence_age_hours,
+            enabled=enabled,
         )
     )
     scores = control_scores(findings, catalog, enabled)
     return RunResult(
         run_id=f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}",
-        config=config, config_sha256=loaded.sha256, as_of=as_of, started_at=started, catalog=catalog,
-        params=params, enabled_controls=enabled, records=records, inventory=frame, findings=findings,
-        scores=scores, overall_score=overall_score(scores),
+        config=config,
+        config_sha256=loaded.sha256,
+        as_of=as_of,
+        started_at=started,
+        catalog=catalog,
+        params=params,
+        enabled_controls=enabled,
+        records=records,
+        inventory=frame,
+        findings=findings,
+        scores=scores,
+        overall_score=overall_score(scores),
         history=history if history is not None else pd.DataFrame(),
     )
-
-
-def _check_waivers(loaded: LoadedConfig, controls: dict) -> None:
-    for index, waiver in enumerate(loaded.config.waivers):
-        if waiver.control not in controls:
-            raise ConfigError(
-                f"{loaded.path}: waivers[{index}].control: unknown control {waiver.control!r}; "
-                "`pataudit controls` lists the valid ids"
-            )
 
 
 @dataclass
@@ -187,15 +216,14 @@ def execute(
 ) -> RunOutcome:
     """The whole run: collect, check, write the output folder, then record it in the history store."""
     check_payload_files(loaded)
+    validate_policy(loaded)
     store = open_store(loaded, store_url)
     collections = collect_all(loaded, progress)
     history = store.runs(loaded.config.organization)
     result = judge(loaded, collections, as_of, history)
     progress(f"checked {len(result.inventory)} tokens against {len(result.enabled_controls)} controls")
     written = write_run(result, collections, out_dir)
-    store.record_run(
-        {**_store_row(result, written), "out_dir": str(out_dir.resolve())}, result.scores, result.findings
-    )
+    store.record_run({**_store_row(result, written), "out_dir": str(out_dir.resolve())}, result.scores, result.findings)
     return RunOutcome(result=result, written=written)
 
 

@@ -15,7 +15,8 @@ from platformdirs import user_data_dir
 metadata = sa.MetaData()
 
 runs = sa.Table(
-    "runs", metadata,
+    "runs",
+    metadata,
     sa.Column("run_id", sa.String(64), primary_key=True),
     sa.Column("organization", sa.String(255), nullable=False),
     sa.Column("period", sa.String(64), nullable=False),
@@ -33,7 +34,8 @@ runs = sa.Table(
 )
 
 control_scores = sa.Table(
-    "control_scores", metadata,
+    "control_scores",
+    metadata,
     sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
     sa.Column("control_id", sa.String(64), primary_key=True),
     sa.Column("population", sa.Integer, nullable=False),
@@ -46,7 +48,8 @@ control_scores = sa.Table(
 )
 
 findings = sa.Table(
-    "findings", metadata,
+    "findings",
+    metadata,
     sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
     sa.Column("control_id", sa.String(64), primary_key=True),
     sa.Column("token_id", sa.String(512), primary_key=True),
@@ -94,8 +97,9 @@ class Store:
         ]
         score_rows = [
             {**row, "score": None if pd.isna(row["score"]) else float(row["score"])}
-            for row in scores[["control_id", "population", "pass", "fail", "waived", "error", "not_applicable",
-                               "score"]].to_dict("records")
+            for row in scores[
+                ["control_id", "population", "pass", "fail", "waived", "error", "not_applicable", "score"]
+            ].to_dict("records")
         ]
         with self.transaction() as db:
             if db.execute(sa.select(runs.c.run_id).where(runs.c.run_id == run["run_id"])).first():

@@ -1,6 +1,6 @@
 """Generate the demo organisation "Northwind Labs": four quarterly snapshots of saved API payloads.
 
-Run `python examples/demo/generate.py` to rewrite the folders next to this file. The output is
+Run `python examples/demo/generate.py [OUT]` to rewrite the folders next to this file (or write to OUT). The output is
 deterministic (fixed seed). Each token keeps its identity across quarters and its own random draw per
 weakness; a weakness shows in a quarter when the draw falls under that quarter's rate, and the rates
 fall over the year, so findings persist, get resolved and occasionally appear, as in a real programme.
@@ -14,24 +14,69 @@ import hashlib
 import io
 import json
 import random
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 HERE = Path(__file__).parent
+API = "https://api.github.com"
+PURPOSES = ["deploy", "ci", "release", "scripts", "backport", "docs"]
 SEED = 20260101
-QUARTERS = [("2026-Q1", date(2026, 3, 31)), ("2026-Q2", date(2026, 6, 30)),
-            ("2026-Q3", date(2026, 9, 30)), ("2026-Q4", date(2026, 12, 1))]
+QUARTERS = [
+    ("2026-Q1", date(2026, 3, 31)),
+    ("2026-Q2", date(2026, 6, 30)),
+    ("2026-Q3", date(2026, 9, 30)),
+    ("2026-Q4", date(2026, 12, 1)),
+]
 RATES = [0.45, 0.33, 0.22, 0.12]
 CLASSIC_SHARE = [1.0, 0.7, 0.45, 0.25]
 ORG = "northwind-labs"
 GITLAB = "gitlab.northwind.example"
 PROD, DEV = "210987654321", "345678901234"
-FIRST = ["ada", "ben", "chloe", "dev", "elif", "farah", "gus", "hana", "ivan", "jo", "kai", "lena", "milo", "nina",
-         "omar", "pia", "quinn", "rosa", "sam", "tara", "uma", "vik", "wen", "xena", "yusuf", "zoe"]
-LAST = ["okafor", "lindqvist", "moreau", "tanaka", "silva", "novak", "reyes", "haddad", "kowalski", "brennan",
-        "mehta", "fischer"]
-OFFSETS = [timezone.utc, timezone(timedelta(hours=-7)), timezone(timedelta(hours=2)), timezone(timedelta(hours=5, minutes=30))]
+FIRST = [
+    "ada",
+    "ben",
+    "chloe",
+    "dev",
+    "elif",
+    "farah",
+    "gus",
+    "hana",
+    "ivan",
+    "jo",
+    "kai",
+    "lena",
+    "milo",
+    "nina",
+    "omar",
+    "pia",
+    "quinn",
+    "rosa",
+    "sam",
+    "tara",
+    "uma",
+    "vik",
+    "wen",
+    "xena",
+    "yusuf",
+    "zoe",
+]
+LAST = [
+    "okafor",
+    "lindqvist",
+    "moreau",
+    "tanaka",
+    "silva",
+    "novak",
+    "reyes",
+    "haddad",
+    "kowalski",
+    "brennan",
+    "mehta",
+    "fischer",
+]
+OFFSETS = [UTC, timezone(timedelta(hours=-7)), timezone(timedelta(hours=2)), timezone(timedelta(hours=5, minutes=30))]
 
 
 @dataclass
@@ -90,12 +135,30 @@ def key_id(*parts: object) -> str:
 
 
 # ---------------------------------------------------------------- AWS
-AWS_HEADER = ["user", "arn", "user_creation_time", "password_enabled", "password_last_used", "password_last_changed",
-              "password_next_rotation", "mfa_active", "access_key_1_active", "access_key_1_last_rotated",
-              "access_key_1_last_used_date", "access_key_1_last_used_region", "access_key_1_last_used_service",
-              "access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date",
-              "access_key_2_last_used_region", "access_key_2_last_used_service", "cert_1_active",
-              "cert_1_last_rotated", "cert_2_active", "cert_2_last_rotated"]
+AWS_HEADER = [
+    "user",
+    "arn",
+    "user_creation_time",
+    "password_enabled",
+    "password_last_used",
+    "password_last_changed",
+    "password_next_rotation",
+    "mfa_active",
+    "access_key_1_active",
+    "access_key_1_last_rotated",
+    "access_key_1_last_used_date",
+    "access_key_1_last_used_region",
+    "access_key_1_last_used_service",
+    "access_key_2_active",
+    "access_key_2_last_rotated",
+    "access_key_2_last_used_date",
+    "access_key_2_last_used_region",
+    "access_key_2_last_used_service",
+    "cert_1_active",
+    "cert_1_last_rotated",
+    "cert_2_active",
+    "cert_2_last_rotated",
+]
 
 
 def aws_stamp(moment: datetime | None) -> str:
@@ -112,34 +175,65 @@ def aws_users(rng: random.Random, account: str, crowd: list[Person], count: int)
 def aws_report(account: str, users: list, crowd: dict[str, Person], q: int, as_of: date, rng: random.Random):
     rows, keys = [], []
     now = at(as_of, 6)
-    root = {"user": "<root_account>", "arn": f"arn:aws:iam::{account}:root", "user_creation_time": "2019-02-11T09:12:40+00:00",
-            "password_enabled": "not_supported", "password_last_used": aws_stamp(now - timedelta(days=41)),
-            "password_last_changed": "not_supported", "password_next_rotation": "not_supported", "mfa_active": "true"}
+    root = {
+        "user": "<root_account>",
+        "arn": f"arn:aws:iam::{account}:root",
+        "user_creation_time": "2019-02-11T09:12:40+00:00",
+        "password_enabled": "not_supported",
+        "password_last_used": aws_stamp(now - timedelta(days=41)),
+        "password_last_changed": "not_supported",
+        "password_next_rotation": "not_supported",
+        "mfa_active": "true",
+    }
     root_key = account == PROD and q < 2
-    rows.append(root | _key_cells(1, root_key, q == 0, at(date(2022, 5, 3)), now - timedelta(days=12), "iam")
-                | _key_cells(2, False, False, None, None, None) | _certs())
+    rows.append(
+        root
+        | _key_cells(1, root_key, q == 0, at(date(2022, 5, 3)), now - timedelta(days=12), "iam")
+        | _key_cells(2, False, False, None, None, None)
+        | _certs()
+    )
     if root_key:
-        keys.append({"UserName": "<root_account>", "AccessKeyId": key_id(account, "root"), "Status": "Active" if q == 0 else "Inactive",
-                     "CreateDate": aws_stamp(at(date(2022, 5, 3)))})
+        keys.append(
+            {
+                "UserName": "<root_account>",
+                "AccessKeyId": key_id(account, "root"),
+                "Status": "Active" if q == 0 else "Inactive",
+                "CreateDate": aws_stamp(at(date(2022, 5, 3))),
+            }
+        )
     for name, console, token in users:
         person = crowd.get(name)
         if person and gone(person, q) and token.bad("removed", q, 3.0):
             continue
         has_key = token.draws["scope"] > 0.15
-        base = {"user": name, "arn": f"arn:aws:iam::{account}:user/{name}", "user_creation_time": aws_stamp(at(date(2023, 1, 5)) + timedelta(days=token.ident * 9)),
-                "password_enabled": "true" if console else "false",
-                "password_last_used": (aws_stamp(now - timedelta(days=int(token.draws["lifetime"] * 30))) if console else "N/A")
-                if token.draws["lifetime"] > 0.1 else "no_information",
-                "password_last_changed": aws_stamp(at(date(2025, 11, 2))) if console else "N/A",
-                "password_next_rotation": "N/A", "mfa_active": "true" if console and token.draws["admin"] > 0.2 else "false"}
+        base = {
+            "user": name,
+            "arn": f"arn:aws:iam::{account}:user/{name}",
+            "user_creation_time": aws_stamp(at(date(2023, 1, 5)) + timedelta(days=token.ident * 9)),
+            "password_enabled": "true" if console else "false",
+            "password_last_used": (
+                aws_stamp(now - timedelta(days=int(token.draws["lifetime"] * 30))) if console else "N/A"
+            )
+            if token.draws["lifetime"] > 0.1
+            else "no_information",
+            "password_last_changed": aws_stamp(at(date(2025, 11, 2))) if console else "N/A",
+            "password_next_rotation": "N/A",
+            "mfa_active": "true" if console and token.draws["admin"] > 0.2 else "false",
+        }
         slots = []
         if has_key:
             old = token.bad("rotate", q)
-            created = at(date(2025, 1, 10)) + timedelta(days=token.ident * 3) if old else now - timedelta(days=5 + int(token.draws["expiry"] * 70))
+            created = (
+                at(date(2025, 1, 10)) + timedelta(days=token.ident * 3)
+                if old
+                else now - timedelta(days=5 + int(token.draws["expiry"] * 70))
+            )
             if name == "legacy-export":
                 created, last_used = at(date(2025, 4, 1)), None  # API-only user whose key was never used
             elif token.bad("unused", q):
-                last_used = None if token.draws["unused"] < 0.05 else now - timedelta(days=50 + int(token.draws["stale"] * 150))
+                last_used = (
+                    None if token.draws["unused"] < 0.05 else now - timedelta(days=50 + int(token.draws["stale"] * 150))
+                )
                 if last_used is not None and last_used < created:
                     last_used = None
             else:
@@ -154,9 +248,17 @@ def aws_report(account: str, users: list, crowd: dict[str, Person], q: int, as_o
         for slot in (1, 2):
             if slot <= len(slots):
                 active, created, last_used, generation = slots[slot - 1]
-                cells |= _key_cells(slot, True, active, created, last_used, rng.choice(["s3", "ec2", "sts", "iam", "dynamodb"]))
-                keys.append({"UserName": name, "AccessKeyId": key_id(account, name, slot, generation),
-                             "Status": "Active" if active else "Inactive", "CreateDate": aws_stamp(created)})
+                cells |= _key_cells(
+                    slot, True, active, created, last_used, rng.choice(["s3", "ec2", "sts", "iam", "dynamodb"])
+                )
+                keys.append(
+                    {
+                        "UserName": name,
+                        "AccessKeyId": key_id(account, name, slot, generation),
+                        "Status": "Active" if active else "Inactive",
+                        "CreateDate": aws_stamp(created),
+                    }
+                )
             else:
                 cells |= _key_cells(slot, False, False, None, None, None)
         rows.append(base | cells | _certs())
@@ -170,25 +272,47 @@ def aws_report(account: str, users: list, crowd: dict[str, Person], q: int, as_o
 def _key_cells(slot: int, exists: bool, active: bool, created, last_used, service) -> dict[str, str]:
     p = f"access_key_{slot}_"
     if not exists:
-        return {p + "active": "false", p + "last_rotated": "N/A", p + "last_used_date": "N/A",
-                p + "last_used_region": "N/A", p + "last_used_service": "N/A"}
+        return {
+            p + "active": "false",
+            p + "last_rotated": "N/A",
+            p + "last_used_date": "N/A",
+            p + "last_used_region": "N/A",
+            p + "last_used_service": "N/A",
+        }
     used = last_used is not None
-    return {p + "active": "true" if active else "false", p + "last_rotated": aws_stamp(created),
-            p + "last_used_date": aws_stamp(last_used), p + "last_used_region": "eu-west-1" if used else "N/A",
-            p + "last_used_service": service if used else "N/A"}
+    return {
+        p + "active": "true" if active else "false",
+        p + "last_rotated": aws_stamp(created),
+        p + "last_used_date": aws_stamp(last_used),
+        p + "last_used_region": "eu-west-1" if used else "N/A",
+        p + "last_used_service": service if used else "N/A",
+    }
 
 
 def _certs() -> dict[str, str]:
-    return {"cert_1_active": "false", "cert_1_last_rotated": "N/A", "cert_2_active": "false", "cert_2_last_rotated": "N/A"}
+    return {
+        "cert_1_active": "false",
+        "cert_1_last_rotated": "N/A",
+        "cert_2_active": "false",
+        "cert_2_last_rotated": "N/A",
+    }
 
 
 # ---------------------------------------------------------------- GitHub
 def gh_user(login: str, ident: int, bot: bool = False) -> dict:
-    return {"login": login, "id": 5000 + ident, "node_id": f"MDQ6VXNlcj{5000 + ident}", "type": "Bot" if bot else "User",
-            "site_admin": False, "url": f"https://api.github.com/users/{login}"}
+    return {
+        "login": login,
+        "id": 5000 + ident,
+        "node_id": f"MDQ6VXNlcj{5000 + ident}",
+        "type": "Bot" if bot else "User",
+        "site_admin": False,
+        "url": f"https://api.github.com/users/{login}",
+    }
 
 
-def github_payloads(rng: random.Random, crowd: list[Person], fg: list[Token], classic: list[Token], q: int, as_of: date):
+def github_payloads(
+    rng: random.Random, crowd: list[Person], fg: list[Token], classic: list[Token], q: int, as_of: date
+):
     now = at(as_of, 9)
     by_login = {p.login: p for p in crowd}
     members = [gh_user(p.login, i) for i, p in enumerate(crowd) if not gone(p, q)]
@@ -200,7 +324,11 @@ def github_payloads(rng: random.Random, crowd: list[Person], fg: list[Token], cl
         person = by_login.get(t.owner)
         if person and gone(person, q) and t.bad("removed", q, 2.0):
             continue
-        granted = now - timedelta(days=30 + int(t.draws["stale"] * 300)) if t.born < 0 else at(QUARTERS[t.born][1]) - timedelta(days=40)
+        granted = (
+            now - timedelta(days=30 + int(t.draws["stale"] * 300))
+            if t.born < 0
+            else at(QUARTERS[t.born][1]) - timedelta(days=40)
+        )
         expired = t.draws["stale"] < 0.08 and q >= 1
         if expired:
             expires = now - timedelta(days=10 + int(t.draws["expiry"] * 90))
@@ -219,17 +347,30 @@ def github_payloads(rng: random.Random, crowd: list[Person], fg: list[Token], cl
             perms["repository"]["administration"] = "write"
         if t.draws["scope"] > 0.8:
             perms["organization"] = {"members": "read"}
-        last_used = None if t.bad("unused", q) and t.draws["unused"] < 0.1 else (
-            now - timedelta(days=60 + int(t.draws["unused"] * 100)) if t.bad("unused", q) else now - timedelta(days=int(t.draws["unused"] * 20)))
-        grants.append({
-            "id": 25000 + t.ident, "owner": gh_user(t.owner, t.ident, bot=t.owner.endswith("-bot")),
-            "repository_selection": "all" if t.bad("scope", q) else "subset",
-            "repositories_url": f"https://api.github.com/organizations/652551/personal-access-tokens/{25000 + t.ident}/repositories",
-            "permissions": perms, "access_granted_at": iso(granted, rng), "token_id": 98000 + t.ident,
-            "token_name": f"{t.owner.split('-')[0]}'s {rng.choice(['deploy', 'ci', 'release', 'scripts', 'backport', 'docs'])} token",
-            "token_expired": expired, "token_expires_at": iso(expires, rng) if expires else None,
-            "token_last_used_at": iso(last_used, rng) if last_used else None,
-        })
+        last_used = (
+            None
+            if t.bad("unused", q) and t.draws["unused"] < 0.1
+            else (
+                now - timedelta(days=60 + int(t.draws["unused"] * 100))
+                if t.bad("unused", q)
+                else now - timedelta(days=int(t.draws["unused"] * 20))
+            )
+        )
+        grants.append(
+            {
+                "id": 25000 + t.ident,
+                "owner": gh_user(t.owner, t.ident, bot=t.owner.endswith("-bot")),
+                "repository_selection": "all" if t.bad("scope", q) else "subset",
+                "repositories_url": f"{API}/organizations/652551/personal-access-tokens/{25000 + t.ident}/repositories",
+                "permissions": perms,
+                "access_granted_at": iso(granted, rng),
+                "token_id": 98000 + t.ident,
+                "token_name": f"{t.owner.split('-')[0]}'s {rng.choice(PURPOSES)} token",
+                "token_expired": expired,
+                "token_expires_at": iso(expires, rng) if expires else None,
+                "token_last_used_at": iso(last_used, rng) if last_used else None,
+            }
+        )
     auths = []
     for t in classic:
         if t.draws["classic"] >= CLASSIC_SHARE[q] or t.born > q:
@@ -237,21 +378,35 @@ def github_payloads(rng: random.Random, crowd: list[Person], fg: list[Token], cl
         person = by_login.get(t.owner)
         is_ssh = t.ident % 4 == 0
         authorized = now - timedelta(days=100 + int(t.draws["stale"] * 500))
-        scopes = ["repo", "read:org"] + (["admin:org"] if t.bad("admin", q, 0.7) else []) + (["workflow"] if t.draws["scope"] > 0.5 else [])
+        scopes = (
+            ["repo", "read:org"]
+            + (["admin:org"] if t.bad("admin", q, 0.7) else [])
+            + (["workflow"] if t.draws["scope"] > 0.5 else [])
+        )
         item = {
-            "login": t.owner, "credential_id": 161000 + t.ident,
+            "login": t.owner,
+            "credential_id": 161000 + t.ident,
             "credential_type": "SSH key" if is_ssh else "personal access token",
             "credential_authorized_at": iso(authorized, rng, millis=False),
-            "credential_accessed_at": iso(now - timedelta(days=int(t.draws["unused"] * 120)), rng, millis=False) if t.draws["unused"] > 0.1 else None,
+            "credential_accessed_at": iso(now - timedelta(days=int(t.draws["unused"] * 120)), rng, millis=False)
+            if t.draws["unused"] > 0.1
+            else None,
             "authorized_credential_id": 12000000 + t.ident,
-            "authorized_credential_expires_at": None if t.bad("expiry", q, 1.5) else iso(authorized + timedelta(days=365), rng, millis=False),
+            "authorized_credential_expires_at": None
+            if t.bad("expiry", q, 1.5)
+            else iso(authorized + timedelta(days=365), rng, millis=False),
         }
         if is_ssh:
-            item |= {"fingerprint": f"SHA256:{hashlib.sha256(str(t.ident).encode()).hexdigest()[:43]}",
-                     "authorized_credential_title": f"{t.owner} laptop"}
+            item |= {
+                "fingerprint": f"SHA256:{hashlib.sha256(str(t.ident).encode()).hexdigest()[:43]}",
+                "authorized_credential_title": f"{t.owner} laptop",
+            }
         else:
-            item |= {"token_last_eight": f"{hashlib.md5(str(t.ident).encode()).hexdigest()[:8]}", "scopes": scopes,
-                     "authorized_credential_note": f"{t.owner} {rng.choice(['cli', 'automation', 'old laptop', 'jenkins'])}"}
+            item |= {
+                "token_last_eight": f"{hashlib.md5(str(t.ident).encode()).hexdigest()[:8]}",
+                "scopes": scopes,
+                "authorized_credential_note": f"{t.owner} {rng.choice(['cli', 'automation', 'old laptop', 'jenkins'])}",
+            }
         if person and gone(person, q) and t.bad("removed", q, 2.0):
             continue
         auths.append(item)
@@ -264,12 +419,32 @@ def gitlab_payloads(rng: random.Random, crowd: list[Person], tokens: list[Token]
     users = []
     for i, p in enumerate(crowd):
         state = "active" if not gone(p, q) else ("blocked" if i % 2 else "deactivated")
-        users.append({"id": 100 + i, "username": p.login.replace("-", "."), "name": p.login.replace("-", " ").title(),
-                      "state": state, "locked": False, "bot": False, "is_admin": i == 0,
-                      "created_at": "2023-03-01T10:00:00.000Z", "web_url": f"https://{GITLAB}/{p.login}"})
-    bots = [{"id": 900 + j, "username": f"{'project' if j < 6 else 'group'}_{40 + j}_bot_{hashlib.md5(str(j).encode()).hexdigest()[:8]}",
-             "name": f"{'Project' if j < 6 else 'Group'} access token bot", "state": "active", "locked": False, "bot": True,
-             "is_admin": False, "created_at": "2024-06-01T10:00:00.000Z"} for j in range(9)]
+        users.append(
+            {
+                "id": 100 + i,
+                "username": p.login.replace("-", "."),
+                "name": p.login.replace("-", " ").title(),
+                "state": state,
+                "locked": False,
+                "bot": False,
+                "is_admin": i == 0,
+                "created_at": "2023-03-01T10:00:00.000Z",
+                "web_url": f"https://{GITLAB}/{p.login}",
+            }
+        )
+    bots = [
+        {
+            "id": 900 + j,
+            "username": f"{'project' if j < 6 else 'group'}_{40 + j}_bot_{hashlib.md5(str(j).encode()).hexdigest()[:8]}",  # noqa: E501
+            "name": f"{'Project' if j < 6 else 'Group'} access token bot",
+            "state": "active",
+            "locked": False,
+            "bot": True,
+            "is_admin": False,
+            "created_at": "2024-06-01T10:00:00.000Z",
+        }
+        for j in range(9)
+    ]
     users += bots
     items = []
     for t in tokens:
@@ -282,18 +457,41 @@ def gitlab_payloads(rng: random.Random, crowd: list[Person], tokens: list[Token]
             continue
         created = now - timedelta(days=20 + int(t.draws["stale"] * 400))
         revoked = t.draws["stale"] < 0.06 and q >= 1
-        expiry = None if t.bad("expiry", q, 0.8) else (created + timedelta(days=500) if t.bad("lifetime", q) else created + timedelta(days=365))
+        expiry = (
+            None
+            if t.bad("expiry", q, 0.8)
+            else (created + timedelta(days=500) if t.bad("lifetime", q) else created + timedelta(days=365))
+        )
         if expiry and expiry.date() < as_of - timedelta(days=60) and t.draws["removed"] > 0.5:
             continue  # cleaned up after expiring
-        scopes = (["api"] if t.bad("admin", q) else ["read_api"]) + (["write_repository"] if t.draws["scope"] > 0.5 else ["read_repository"])
-        last_used = None if t.bad("unused", q) and t.draws["unused"] < 0.08 else iso_gl(
-            now - timedelta(days=50 + int(t.draws["unused"] * 90)) if t.bad("unused", q) else now - timedelta(days=int(t.draws["unused"] * 30)))
+        scopes = (["api"] if t.bad("admin", q) else ["read_api"]) + (
+            ["write_repository"] if t.draws["scope"] > 0.5 else ["read_repository"]
+        )
+        last_used = (
+            None
+            if t.bad("unused", q) and t.draws["unused"] < 0.08
+            else iso_gl(
+                now - timedelta(days=50 + int(t.draws["unused"] * 90))
+                if t.bad("unused", q)
+                else now - timedelta(days=int(t.draws["unused"] * 30))
+            )
+        )
         active = not revoked and (expiry is None or expiry.date() > as_of)
-        items.append({"id": 4000 + t.ident, "name": f"{rng.choice(['renovate', 'ci', 'deploy', 'backup', 'cli', 'mirror'])}-{t.ident}",
-                      "revoked": revoked, "created_at": iso_gl(created), "description": None, "scopes": scopes,
-                      "user_id": owner["id"], "last_used_at": last_used, "active": active,
-                      "expires_at": expiry.date().isoformat() if expiry else None,
-                      "token": f"glpat-{hashlib.sha1(str(t.ident).encode()).hexdigest()[:20]}" if t.ident % 11 == 0 else None})
+        items.append(
+            {
+                "id": 4000 + t.ident,
+                "name": f"{rng.choice(['renovate', 'ci', 'deploy', 'backup', 'cli', 'mirror'])}-{t.ident}",
+                "revoked": revoked,
+                "created_at": iso_gl(created),
+                "description": None,
+                "scopes": scopes,
+                "user_id": owner["id"],
+                "last_used_at": last_used,
+                "active": active,
+                "expires_at": expiry.date().isoformat() if expiry else None,
+                "token": f"glpat-{hashlib.sha1(str(t.ident).encode()).hexdigest()[:20]}" if t.ident % 11 == 0 else None,
+            }
+        )
     return [{k: v for k, v in i.items() if v is not None or k != "token"} for i in items], users
 
 
@@ -362,7 +560,7 @@ report:
 """
 
 
-def main() -> None:
+def main(target: Path = HERE) -> None:
     rng = random.Random(SEED)
     crowd = people(rng)
     by_login = {p.login: p for p in crowd}
@@ -374,27 +572,32 @@ def main() -> None:
     gl = [Token(i, "", rng.choice([-1, -1, -1, 0, 1, 2, 3]), draws(rng)) for i in range(104)]
     index = []
     for q, (period, as_of) in enumerate(QUARTERS):
-        folder = HERE / period
+        folder = target / period
         local = random.Random(SEED + q)
         prod_csv, prod_keys = aws_report(PROD, prod_users, by_login, q, as_of, local)
         dev_csv, _ = aws_report(DEV, dev_users, by_login, q, as_of, local)
         grants, auths, members = github_payloads(local, crowd, fg, classic, q, as_of)
         tokens, users = gitlab_payloads(local, crowd, gl, q, as_of)
         files = {
-            "aws-prod/credential_report.csv": prod_csv, "aws-prod/access_keys.json": _json(prod_keys),
+            "aws-prod/credential_report.csv": prod_csv,
+            "aws-prod/access_keys.json": _json(prod_keys),
             "aws-dev/credential_report.csv": dev_csv,
-            "github/personal_access_tokens.json": _json(grants), "github/credential_authorizations.json": _json(auths),
+            "github/personal_access_tokens.json": _json(grants),
+            "github/credential_authorizations.json": _json(auths),
             "github/members.json": _json(members),
-            "gitlab/personal_access_tokens.json": _json(tokens), "gitlab/users.json": _json(users),
+            "gitlab/personal_access_tokens.json": _json(tokens),
+            "gitlab/users.json": _json(users),
             "pataudit.yaml": config_text(period, as_of, q),
         }
         for name, text in files.items():
-            target = folder / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
         index.append(f"  - {{folder: {period}, as_of: {as_of.isoformat()}}}")
-    (HERE / "quarters.yaml").write_text("# The demo's quarterly snapshots, audited in this order.\nquarters:\n"
-                                        + "\n".join(index) + "\n", encoding="utf-8")
+    (target / "quarters.yaml").write_text(
+        "# The demo's quarterly snapshots, audited in this order.\nquarters:\n" + "\n".join(index) + "\n",
+        encoding="utf-8",
+    )
 
 
 def _json(payload: object) -> str:
@@ -402,4 +605,4 @@ def _json(payload: object) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)

@@ -85,14 +85,16 @@ def evaluate(data: EngineInput) -> pd.DataFrame:
             if waiver.control == control_id:
                 reasons = _apply_waiver(waiver, population, status, waiver_ids, reasons, data.as_of)
         parts.append(
-            pd.DataFrame({
-                "control_id": _constant(control_id, len(population), dtypes["control_id"]),
-                "token_id": population["token_id"].to_numpy(),
-                "status": pd.Categorical.from_codes(status, dtype=dtypes["status"]),
-                "reason": reasons,
-                "severity": _constant(control.severity, len(population), dtypes["severity"]),
-                "waiver_id": waiver_ids,
-            })
+            pd.DataFrame(
+                {
+                    "control_id": _constant(control_id, len(population), dtypes["control_id"]),
+                    "token_id": population["token_id"].to_numpy(),
+                    "status": pd.Categorical.from_codes(status, dtype=dtypes["status"]),
+                    "reason": reasons,
+                    "severity": _constant(control.severity, len(population), dtypes["severity"]),
+                    "waiver_id": waiver_ids,
+                }
+            )
         )
         errors = _source_errors(control_id, control.severity, control.applies_to, data.records)
         parts.append(errors.astype(dtypes))
@@ -149,14 +151,16 @@ def _source_errors(
     for record in records:
         relevant = applies_to == "all" or bool(set(kinds_for(record.type)) & set(applies_to))
         for error in record.errors if relevant else ():
-            rows.append({
-                "control_id": control_id,
-                "token_id": f"{record.type}:{error.scope}:*",
-                "status": "ERROR",
-                "reason": f"source {record.label} was not fully collected ({error.scope}): {error.message}",
-                "severity": severity,
-                "waiver_id": "",
-            })
+            rows.append(
+                {
+                    "control_id": control_id,
+                    "token_id": f"{record.type}:{error.scope}:*",
+                    "status": "ERROR",
+                    "reason": f"source {record.label} was not fully collected ({error.scope}): {error.message}",
+                    "severity": severity,
+                    "waiver_id": "",
+                }
+            )
     return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
 
 
@@ -165,9 +169,7 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
     if not parts:
         return empty_findings()
     reasons = union_categoricals([pd.Categorical(p["reason"]) for p in parts], ignore_order=True)
-    for part in parts:
-        part.drop(columns="reason", inplace=True)
-    findings = pd.concat(parts, ignore_index=True)
+    findings = pd.concat([p.drop(columns="reason") for p in parts], ignore_index=True)
     findings["reason"] = reasons
     return findings[list(FINDING_COLUMNS)]
 

@@ -44,8 +44,7 @@ class Outcome:
         key = pd.MultiIndex.from_arrays([self.template, value, limit])
         codes, uniques = pd.factorize(key)
         texts = [
-            self.templates[t].format(value=_show(v), limit=_show(lim), abs_value=_show(abs(v)))
-            for t, v, lim in uniques
+            self.templates[t].format(value=_show(v), limit=_show(lim), abs_value=_show(abs(v))) for t, v, lim in uniques
         ]
         categories, text_codes = np.unique(np.array(texts, dtype=object), return_inverse=True)
         return pd.Categorical.from_codes(text_codes[codes] if len(codes) else codes, categories=categories)

@@ -36,9 +36,7 @@ def resolve_params(catalog: Catalog, policy: Policy) -> dict[str, ResolvedParams
     """Thresholds for every control; raises ConfigError naming the key for anything invalid."""
     for control_id in policy.controls:
         if control_id not in catalog.controls:
-            raise ConfigError(
-                f"policy.controls.{control_id}: unknown control; `pataudit controls` lists the valid ids"
-            )
+            raise ConfigError(f"policy.controls.{control_id}: unknown control; `pataudit controls` lists the valid ids")
     resolved = {}
     for control_id, control in catalog.controls.items():
         settings = policy.controls.get(control_id)

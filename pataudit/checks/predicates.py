@@ -65,7 +65,9 @@ def token_lifetime_within_max(pop: pd.DataFrame, p: ResolvedParams, as_of: pd.Ti
             Case(lifetime > limit, FAIL, "lifetime {value} days exceeds {limit}"),
         ],
         Case(None, PASS, "lifetime {value} days within {limit}"),
-        value=lifetime, limit=limit, size=len(pop),
+        value=lifetime,
+        limit=limit,
+        size=len(pop),
     )
 
 
@@ -82,7 +84,9 @@ def key_rotated_within_max_age(pop: pd.DataFrame, p: ResolvedParams, as_of: pd.T
             Case(age > limit, FAIL, "key age {value} days exceeds {limit}"),
         ],
         Case(None, PASS, "key age {value} days within {limit}"),
-        value=age, limit=limit, size=len(pop),
+        value=age,
+        limit=limit,
+        size=len(pop),
     )
 
 
@@ -107,7 +111,9 @@ def credential_recently_used(pop: pd.DataFrame, p: ResolvedParams, as_of: pd.Tim
             Case(unused > max_unused, FAIL, "last used {value} days ago, more than {limit}"),
         ],
         Case(None, PASS, "last used {value} days ago, within {limit}"),
-        value=value, limit=limit, size=len(pop),
+        value=value,
+        limit=limit,
+        size=len(pop),
     )
 
 
@@ -125,7 +131,9 @@ def one_active_key_per_principal(pop: pd.DataFrame, p: ResolvedParams, as_of: pd
             Case(counts > limit, FAIL, "principal has {value} active keys (max {limit})"),
         ],
         Case(None, PASS, "principal has {value} active key (max {limit})"),
-        value=counts, limit=limit, size=len(pop),
+        value=counts,
+        limit=limit,
+        size=len(pop),
     )
 
 
@@ -229,5 +237,7 @@ def stale_tokens_removed(pop: pd.DataFrame, p: ResolvedParams, as_of: pd.Timesta
             Case(expired, PASS, "expired {value} days ago, within the {limit}-day clean-up window"),
         ],
         Case(None, PASS, "token is current"),
-        value=since, limit=limit, size=len(pop),
+        value=since,
+        limit=limit,
+        size=len(pop),
     )

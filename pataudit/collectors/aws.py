@@ -17,13 +17,28 @@ from pataudit.timeparse import parse_timestamp
 KINDS = ("aws_access_key",)
 ROOT_USER = "<root_account>"
 REPORT_COLUMNS = (
-    "user", "arn", "user_creation_time", "password_enabled", "password_last_used",
-    "password_last_changed", "password_next_rotation", "mfa_active",
-    "access_key_1_active", "access_key_1_last_rotated", "access_key_1_last_used_date",
-    "access_key_1_last_used_region", "access_key_1_last_used_service",
-    "access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date",
-    "access_key_2_last_used_region", "access_key_2_last_used_service",
-    "cert_1_active", "cert_1_last_rotated", "cert_2_active", "cert_2_last_rotated",
+    "user",
+    "arn",
+    "user_creation_time",
+    "password_enabled",
+    "password_last_used",
+    "password_last_changed",
+    "password_next_rotation",
+    "mfa_active",
+    "access_key_1_active",
+    "access_key_1_last_rotated",
+    "access_key_1_last_used_date",
+    "access_key_1_last_used_region",
+    "access_key_1_last_used_service",
+    "access_key_2_active",
+    "access_key_2_last_rotated",
+    "access_key_2_last_used_date",
+    "access_key_2_last_used_region",
+    "access_key_2_last_used_service",
+    "cert_1_active",
+    "cert_1_last_rotated",
+    "cert_2_active",
+    "cert_2_last_rotated",
 )
 PERMISSIONS_FILE_MODE = ("iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListAccessKeys")
 
@@ -144,8 +159,12 @@ def collect_from_files(
 ) -> Collection:
     """Read a saved credential report (and ListAccessKeys JSON) into a Collection."""
     record = SourceRecord(
-        label=label, type="aws", scope=account_id, method="saved payloads (IAM credential report)",
-        started_at=started_at, permissions=list(PERMISSIONS_FILE_MODE),
+        label=label,
+        type="aws",
+        scope=account_id,
+        method="saved payloads (IAM credential report)",
+        started_at=started_at,
+        permissions=list(PERMISSIONS_FILE_MODE),
     )
     collection = Collection(record=record)
     content = read_bytes(credential_report)
@@ -159,8 +178,10 @@ def collect_from_files(
         record.notes.append("credential report generation time not given: its freshness cannot be checked")
     collected_at = report_time or started_at
     collection.rows = parse_credential_report(
-        content, account_id=account_id, collected_at=collected_at, access_keys=keys,
+        content,
+        account_id=account_id,
+        collected_at=collected_at,
+        access_keys=keys,
         evidence=evidence_path("aws", account_id, "credential_report.csv"),
     )
     return collection
-

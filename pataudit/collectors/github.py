@@ -17,18 +17,51 @@ KINDS = ("github_fine_grained_pat", "github_classic_pat", "github_ssh_key")
 
 # Privilege mapping (documented in docs/privilege-mapping.md).
 CLASSIC_ADMIN_SCOPES = frozenset(
-    {"admin:org", "admin:enterprise", "delete_repo", "admin:repo_hook", "admin:org_hook", "site_admin",
-     "admin:public_key", "admin:gpg_key", "admin:ssh_signing_key", "delete:packages"}
+    {
+        "admin:org",
+        "admin:enterprise",
+        "delete_repo",
+        "admin:repo_hook",
+        "admin:org_hook",
+        "site_admin",
+        "admin:public_key",
+        "admin:gpg_key",
+        "admin:ssh_signing_key",
+        "delete:packages",
+    }
 )
 CLASSIC_WRITE_SCOPES = frozenset(
-    {"repo", "public_repo", "workflow", "write:org", "write:packages", "write:discussion", "repo_deployment",
-     "write:repo_hook", "write:public_key", "write:gpg_key", "codespace", "project", "gist", "user",
-     "manage_runners:org", "manage_billing:enterprise", "manage_runners:enterprise", "audit_log"}
+    {
+        "repo",
+        "public_repo",
+        "workflow",
+        "write:org",
+        "write:packages",
+        "write:discussion",
+        "repo_deployment",
+        "write:repo_hook",
+        "write:public_key",
+        "write:gpg_key",
+        "codespace",
+        "project",
+        "gist",
+        "user",
+        "manage_runners:org",
+        "manage_billing:enterprise",
+        "manage_runners:enterprise",
+        "audit_log",
+    }
 )
 FINE_GRAINED_ADMIN = frozenset(
-    {("repository", "administration"), ("organization", "organization_administration"),
-     ("organization", "members"), ("organization", "administration"), ("repository", "secrets"),
-     ("organization", "secrets"), ("organization", "custom_roles")}
+    {
+        ("repository", "administration"),
+        ("organization", "organization_administration"),
+        ("organization", "members"),
+        ("organization", "administration"),
+        ("repository", "secrets"),
+        ("organization", "secrets"),
+        ("organization", "custom_roles"),
+    }
 )
 WRITE_LEVELS = frozenset({"write", "admin"})
 
@@ -78,7 +111,9 @@ def parse_fine_grained_pats(
             rows.append(
                 make_row(
                     token_id=token_id("github", org, "github_fine_grained_pat", native),
-                    source="github", scope=org, kind="github_fine_grained_pat",
+                    source="github",
+                    scope=org,
+                    kind="github_fine_grained_pat",
                     name=grant.get("token_name") or "",
                     owner=owner,
                     owner_type="bot" if grant["owner"].get("type") == "Bot" else "human",
@@ -90,7 +125,8 @@ def parse_fine_grained_pats(
                     scopes=flatten_permissions(permissions),
                     privilege=fine_grained_privilege(permissions),
                     resource_scope="all" if grant.get("repository_selection") == "all" else "selected",
-                    collected_at=collected_at, evidence=evidence,
+                    collected_at=collected_at,
+                    evidence=evidence,
                 )
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -116,9 +152,12 @@ def parse_credential_authorizations(
             rows.append(
                 make_row(
                     token_id=token_id("github", org, kind, item["credential_id"]),
-                    source="github", scope=org, kind=kind,
+                    source="github",
+                    scope=org,
+                    kind=kind,
                     name=item.get("authorized_credential_note") or item.get("authorized_credential_title") or "",
-                    owner=owner, owner_type="human",
+                    owner=owner,
+                    owner_type="human",
                     owner_active=_membership(owner, members),
                     created_at=parse_timestamp(item.get("credential_authorized_at")),
                     expires_at=parse_timestamp(item.get("authorized_credential_expires_at")),
@@ -126,7 +165,8 @@ def parse_credential_authorizations(
                     scopes=" ".join(scopes),
                     privilege=classic_privilege(scopes) if kind == "github_classic_pat" else "write",
                     resource_scope="all",
-                    collected_at=collected_at, evidence=evidence,
+                    collected_at=collected_at,
+                    evidence=evidence,
                 )
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -156,7 +196,11 @@ def collect_from_files(
 ) -> Collection:
     """Read saved GitHub org payloads into a Collection."""
     record = SourceRecord(
-        label=label, type="github", scope=org, method="saved payloads (GitHub REST API)", started_at=started_at,
+        label=label,
+        type="github",
+        scope=org,
+        method="saved payloads (GitHub REST API)",
+        started_at=started_at,
         permissions=["organization_personal_access_tokens: read (GitHub App)", "read:org (SAML SSO owner)"],
     )
     collection = Collection(record=record)
@@ -174,7 +218,10 @@ def collect_from_files(
         grants = read_json_list(personal_access_tokens)
         collection.payloads["personal_access_tokens.json"] = canonical_json(grants)
         collection.rows += parse_fine_grained_pats(
-            grants, org=org, members=member_set, collected_at=when,
+            grants,
+            org=org,
+            members=member_set,
+            collected_at=when,
             evidence=evidence_path("github", org, "personal_access_tokens.json"),
         )
     else:
@@ -183,7 +230,10 @@ def collect_from_files(
         items = read_json_list(credential_authorizations)
         collection.payloads["credential_authorizations.json"] = canonical_json(items)
         collection.rows += parse_credential_authorizations(
-            items, org=org, members=member_set, collected_at=when,
+            items,
+            org=org,
+            members=member_set,
+            collected_at=when,
             evidence=evidence_path("github", org, "credential_authorizations.json"),
         )
     else:

@@ -18,8 +18,17 @@ KINDS = ("gitlab_pat", "gitlab_project_token", "gitlab_group_token")
 # Scope mapping (documented in docs/privilege-mapping.md).
 ADMIN_SCOPES = frozenset({"api", "sudo", "admin_mode"})
 WRITE_SCOPES = frozenset(
-    {"write_repository", "write_registry", "write_package_registry", "create_runner", "manage_runner",
-     "k8s_proxy", "write_virtual_registry", "self_rotate", "ai_features"}
+    {
+        "write_repository",
+        "write_registry",
+        "write_package_registry",
+        "create_runner",
+        "manage_runner",
+        "k8s_proxy",
+        "write_virtual_registry",
+        "self_rotate",
+        "ai_features",
+    }
 )
 INACTIVE_STATES = frozenset({"blocked", "deactivated", "banned", "ldap_blocked", "blocked_pending_approval"})
 
@@ -78,7 +87,9 @@ def parse_personal_access_tokens(
             rows.append(
                 make_row(
                     token_id=token_id("gitlab", instance, kind, item["id"]),
-                    source="gitlab", scope=instance, kind=kind,
+                    source="gitlab",
+                    scope=instance,
+                    kind=kind,
                     name=item.get("name") or "",
                     owner=str(user.get("username")) if user else f"user:{item['user_id']}",
                     owner_type=owner_type,
@@ -90,7 +101,8 @@ def parse_personal_access_tokens(
                     scopes=" ".join(scopes),
                     privilege=gitlab_privilege(scopes),
                     resource_scope="all" if kind == "gitlab_pat" else "selected",
-                    collected_at=collected_at, evidence=evidence,
+                    collected_at=collected_at,
+                    evidence=evidence,
                 )
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -110,8 +122,12 @@ def collect_from_files(
 ) -> Collection:
     """Read saved GitLab payloads into a Collection."""
     record = SourceRecord(
-        label=label, type="gitlab", scope=instance, method="saved payloads (GitLab REST API)",
-        started_at=started_at, permissions=["read_api (administrator, for all users' tokens)"],
+        label=label,
+        type="gitlab",
+        scope=instance,
+        method="saved payloads (GitLab REST API)",
+        started_at=started_at,
+        permissions=["read_api (administrator, for all users' tokens)"],
     )
     collection = Collection(record=record)
     data_time = collected_at
@@ -125,7 +141,10 @@ def collect_from_files(
     else:
         record.notes.append("users not given: owner_active is unknown and bot tokens cannot be told apart")
     collection.rows = parse_personal_access_tokens(
-        tokens, user_items, instance=instance, collected_at=data_time or started_at,
+        tokens,
+        user_items,
+        instance=instance,
+        collected_at=data_time or started_at,
         evidence=evidence_path("gitlab", instance, "personal_access_tokens.json"),
     )
     return collection

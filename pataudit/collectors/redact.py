@@ -8,10 +8,25 @@ from typing import Any
 # GitHub `token_last_eight`, CircleCI `value`, Azure DevOps `token`, STS credentials, ...).
 SECRET_KEYS = frozenset(
     {
-        "token", "token_last_eight", "hashed_token", "value", "secret", "secret_value",
-        "password", "private_key", "private_key_data", "privatekeydata", "secretaccesskey",
-        "sessiontoken", "session_token", "access_token", "refresh_token", "client_secret",
-        "tokenhash", "token_hash", "key",
+        "token",
+        "token_last_eight",
+        "hashed_token",
+        "value",
+        "secret",
+        "secret_value",
+        "password",
+        "private_key",
+        "private_key_data",
+        "privatekeydata",
+        "secretaccesskey",
+        "sessiontoken",
+        "session_token",
+        "access_token",
+        "refresh_token",
+        "client_secret",
+        "tokenhash",
+        "token_hash",
+        "key",
     }
 )
 REDACTED = "[dropped]"

@@ -22,7 +22,8 @@ def kinds_for(source_type: str) -> tuple[str, ...]:
 
 def _collect_aws(source: AwsFileSource, loaded: LoadedConfig, label: str, now: datetime) -> Collection:
     return aws.collect_from_files(
-        label=label, account_id=source.account_id,
+        label=label,
+        account_id=source.account_id,
         credential_report=loaded.resolve(source.credential_report),
         generated_at=source.credential_report_generated_at,
         access_keys=loaded.resolve(source.access_keys) if source.access_keys else None,
@@ -35,19 +36,24 @@ def _collect_github(source: GithubFileSource, loaded: LoadedConfig, label: str, 
         return loaded.resolve(relative) if relative else None
 
     return github.collect_from_files(
-        label=label, org=source.org,
+        label=label,
+        org=source.org,
         personal_access_tokens=path(source.personal_access_tokens),
         credential_authorizations=path(source.credential_authorizations),
-        members=path(source.members), collected_at=source.collected_at, started_at=now,
+        members=path(source.members),
+        collected_at=source.collected_at,
+        started_at=now,
     )
 
 
 def _collect_gitlab(source: GitlabFileSource, loaded: LoadedConfig, label: str, now: datetime) -> Collection:
     return gitlab.collect_from_files(
-        label=label, instance=source.instance,
+        label=label,
+        instance=source.instance,
         personal_access_tokens=loaded.resolve(source.personal_access_tokens),
         users=loaded.resolve(source.users) if source.users else None,
-        collected_at=source.collected_at, started_at=now,
+        collected_at=source.collected_at,
+        started_at=now,
     )
 
 
@@ -65,8 +71,9 @@ def collect_source(source: SourceConfig, loaded: LoadedConfig) -> Collection:
     try:
         collection = COLLECTORS[source.type](source, loaded, label, now)
     except CollectionError as exc:
-        record = SourceRecord(label=label, type=source.type, scope=label.split(":", 1)[-1],
-                              method="saved payloads", started_at=now)
+        record = SourceRecord(
+            label=label, type=source.type, scope=label.split(":", 1)[-1], method="saved payloads", started_at=now
+        )
         record.errors.append(ScopeError(scope=record.scope, message=str(exc)))
         collection = Collection(record=record)
     collection.record.finished_at = datetime.now(UTC)

@@ -12,7 +12,17 @@ from pataudit.inventory import COLUMNS, TIMESTAMP_COLUMNS
 from pataudit.run_result import RunResult
 
 FINDINGS_CSV_COLUMNS = (
-    "control_id", "token_id", "status", "reason", "severity", "waiver_id", "source", "scope", "kind", "owner", "name",
+    "control_id",
+    "token_id",
+    "status",
+    "reason",
+    "severity",
+    "waiver_id",
+    "source",
+    "scope",
+    "kind",
+    "owner",
+    "name",
 )
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 FINDINGS_SCHEMA = "https://pataudit.dev/schemas/findings-1.json"
