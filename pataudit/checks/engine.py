@@ -70,6 +70,7 @@ def evaluate(data: EngineInput) -> pd.DataFrame:
         "status": pd.CategoricalDtype(STATUSES),
         "severity": pd.CategoricalDtype(SEVERITIES),
     }
+    token_ids = inventory["token_id"].to_numpy(dtype=object)
     parts = []
     for control_id in control_ids:
         control = data.catalog.controls[control_id]
@@ -88,7 +89,7 @@ def evaluate(data: EngineInput) -> pd.DataFrame:
             pd.DataFrame(
                 {
                     "control_id": _constant(control_id, len(population), dtypes["control_id"]),
-                    "token_id": population["token_id"].to_numpy(),
+                    "token_id": token_ids[rows],
                     "status": pd.Categorical.from_codes(status, dtype=dtypes["status"]),
                     "reason": reasons,
                     "severity": _constant(control.severity, len(population), dtypes["severity"]),

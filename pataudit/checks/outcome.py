@@ -39,15 +39,37 @@ class Outcome:
 
     def reasons(self) -> pd.Categorical:
         """The reason sentence of each row, formatted once per distinct (template, value, limit)."""
-        value = _whole(self.value)
-        limit = _whole(self.limit)
-        key = pd.MultiIndex.from_arrays([self.template, value, limit])
+        key = _pack(self.template, _whole(self.value), _whole(self.limit))
         codes, uniques = pd.factorize(key)
+        templates, values, limits = _unpack(uniques)
         texts = [
-            self.templates[t].format(value=_show(v), limit=_show(lim), abs_value=_show(abs(v))) for t, v, lim in uniques
+            self.templates[t].format(value=_show(v), limit=_show(lim))
+            for t, v, lim in zip(templates, values, limits, strict=True)
         ]
         categories, text_codes = np.unique(np.array(texts, dtype=object), return_inverse=True)
         return pd.Categorical.from_codes(text_codes[codes] if len(codes) else codes, categories=categories)
+
+
+# Reasons are keyed by one int64 per row: template (15 bits), value and limit (24 bits each, offset so
+# negatives fit; NaN gets the top code). Whole days within ±8 million fit, far beyond any credential's age.
+_SPAN = 1 << 24
+_OFFSET = _SPAN // 2
+_NAN = _SPAN - 1
+
+
+def _pack(template: np.ndarray, value: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    def code(numbers: np.ndarray) -> np.ndarray:
+        clipped = np.clip(np.nan_to_num(numbers, nan=0), -_OFFSET, _OFFSET - 2).astype(np.int64) + _OFFSET
+        return np.where(np.isnan(numbers), _NAN, clipped)
+
+    return (template.astype(np.int64) * _SPAN + code(value)) * _SPAN + code(limit)
+
+
+def _unpack(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def number(codes: np.ndarray) -> np.ndarray:
+        return np.where(codes == _NAN, np.nan, (codes - _OFFSET).astype(float))
+
+    return keys // (_SPAN * _SPAN), number((keys // _SPAN) % _SPAN), number(keys % _SPAN)
 
 
 def decide(

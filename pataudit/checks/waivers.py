@@ -19,8 +19,7 @@ def selector_mask(inventory: pd.DataFrame, waiver: Waiver) -> np.ndarray:
         if pattern is None:
             continue
         regex = re.compile(translate(pattern), re.IGNORECASE)
-        values = inventory[column].astype(str)
-        mask &= values.map(lambda text, rx=regex: rx.match(text) is not None).to_numpy(dtype=bool)
+        mask &= inventory[column].astype(str).str.match(regex).to_numpy(dtype=bool, na_value=False)
     return mask
 
 
