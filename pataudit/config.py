@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pataudit.errors import ConfigError
 
@@ -30,15 +30,58 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class AwsFileSource(Strict):
-    """An AWS account read from a saved IAM credential report (and optionally ListAccessKeys JSON)."""
+class AwsSource(Strict):
+    """AWS IAM access keys: from saved payloads of one account, or live from accounts or a whole organisation.
+
+    Saved payloads: `account_id` and `credential_report` (plus the optional files beside it).
+    Live: no `credential_report`; the caller's account by default, or `accounts`, or `organization: true`.
+    """
 
     type: Literal["aws"]
     name: str | None = None
-    account_id: Annotated[str, Field(pattern=r"^\d{12}$")]
-    credential_report: Path
+    account_id: Annotated[str, Field(pattern=r"^\d{12}$")] | None = None
+    owner_tag: str | None = None
+    # saved payloads
+    credential_report: Path | None = None
     credential_report_generated_at: UtcDatetime | None = None
     access_keys: Path | None = None
+    authorization_details: Path | None = None
+    account_summary: Path | None = None
+    # live collection
+    accounts: list[Annotated[str, Field(pattern=r"^\d{12}$")]] | None = None
+    organization: bool = False
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    role_name: str | None = None
+    external_id: str | None = None
+    profile: str | None = None
+    region: str = "us-east-1"
+    max_workers: Annotated[int, Field(ge=1, le=32)] = 4
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> AwsSource:
+        live_keys = {"accounts", "organization", "include", "exclude", "role_name", "external_id", "profile"}
+        if self.credential_report is not None:
+            if self.account_id is None:
+                raise ValueError("account_id is required with credential_report")
+            used = sorted(k for k in live_keys & self.model_fields_set)
+            if used:
+                raise ValueError(f"live-collection keys cannot be used with credential_report: {', '.join(used)}")
+        else:
+            file_keys = {"credential_report_generated_at", "access_keys", "authorization_details", "account_summary"}
+            used = sorted(file_keys & self.model_fields_set)
+            if used:
+                raise ValueError(f"saved-payload keys need credential_report: {', '.join(used)}")
+            if self.accounts and self.organization:
+                raise ValueError("give either accounts or organization: true, not both")
+            if (self.accounts or self.organization) and not self.role_name:
+                raise ValueError("role_name is required to read other accounts")
+        return self
+
+    @property
+    def live(self) -> bool:
+        """True when the source is read from the AWS APIs rather than saved payloads."""
+        return self.credential_report is None
 
 
 class GithubFileSource(Strict):
@@ -64,7 +107,7 @@ class GitlabFileSource(Strict):
     collected_at: UtcDatetime | None = None
 
 
-Source = Annotated[AwsFileSource | GithubFileSource | GitlabFileSource, Field(discriminator="type")]
+Source = Annotated[AwsSource | GithubFileSource | GitlabFileSource, Field(discriminator="type")]
 
 
 class ControlPolicy(Strict):
@@ -222,12 +265,16 @@ def _check_unique_source_names(path: Path, config: Config) -> None:
         seen.add(label)
 
 
-def source_label(source: AwsFileSource | GithubFileSource | GitlabFileSource) -> str:
+def source_label(source: AwsSource | GithubFileSource | GitlabFileSource) -> str:
     """A stable, human-readable name for a configured source: `aws:123456789012`, `github:acme`."""
     if source.name:
         return source.name
-    if isinstance(source, AwsFileSource):
-        return f"aws:{source.account_id}"
+    if isinstance(source, AwsSource):
+        if source.organization:
+            return "aws:organization"
+        if source.accounts:
+            return "aws:" + ",".join(source.accounts)
+        return f"aws:{source.account_id or 'caller'}"
     if isinstance(source, GithubFileSource):
         return f"github:{source.org}"
     return f"gitlab:{source.instance}"

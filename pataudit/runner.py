@@ -19,7 +19,6 @@ from pataudit.checks.engine import EngineInput, evaluate, mark_stale_sources
 from pataudit.checks.params import ResolvedParams, resolve_params
 from pataudit.checks.scoring import control_scores, overall_score
 from pataudit.collectors import Collection, collect_source
-from pataudit.collectors.base import evidence_path
 from pataudit.config import LoadedConfig
 from pataudit.errors import ConfigError, PatauditError
 from pataudit.manifest import write_manifest
@@ -31,6 +30,8 @@ Progress = Callable[[str], None]
 PAYLOAD_FIELDS = (
     "credential_report",
     "access_keys",
+    "authorization_details",
+    "account_summary",
     "personal_access_tokens",
     "credential_authorizations",
     "members",
@@ -55,7 +56,7 @@ def collect_all(loaded: LoadedConfig, progress: Progress) -> list[Collection]:
     total = len(loaded.config.sources)
     for number, source in enumerate(loaded.config.sources, start=1):
         started = time.perf_counter()
-        collection = collect_source(source, loaded)
+        collection = collect_source(source, loaded, progress)
         record = collection.record
         state = "ok" if record.complete else "ERROR: " + "; ".join(e.message for e in record.errors)
         progress(
@@ -144,13 +145,11 @@ def write_run(result: RunResult, collections: list[Collection], out_dir: Path) -
     staging.mkdir(parents=True)
     try:
         for collection in collections:
-            record = collection.record
-            for name, data in sorted(collection.payloads.items()):
-                relative = evidence_path(record.type, record.scope, name)
+            for relative, data in sorted(collection.payloads.items()):
                 target = staging / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(gzip.compress(data, mtime=0))
-                record.evidence_files.append(relative)
+                collection.record.evidence_files.append(relative)
         table = tables.findings_table(result)
         tables.write_findings_csv(table, staging / "findings.csv")
         tables.write_findings_json(result, table, staging / "findings.json")

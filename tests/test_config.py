@@ -37,8 +37,20 @@ BASE = {
         ),
         ({"sources": [{"type": "github", "org": "acme", "token": "x"}]}, "sources[0].token: unknown key"),
         (
-            {"sources": [{"type": "aws", "account_id": "123456789012"}]},
-            "sources[0].credential_report: required key is missing",
+            {"sources": [{"type": "aws", "credential_report": "r.csv"}]},
+            "sources[0]: account_id is required with credential_report",
+        ),
+        (
+            {
+                "sources": [
+                    {"type": "aws", "account_id": "123456789012", "credential_report": "r.csv", "role_name": "x"}
+                ]
+            },
+            "sources[0]: live-collection keys cannot be used with credential_report: role_name",
+        ),
+        (
+            {"sources": [{"type": "aws", "organization": True}]},
+            "sources[0]: role_name is required to read other accounts",
         ),
         (
             {

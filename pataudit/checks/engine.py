@@ -62,7 +62,12 @@ def evaluate(data: EngineInput) -> pd.DataFrame:
     """
     as_of = pd.Timestamp(data.as_of)
     inventory = data.inventory.assign(effective_status=effective_status(data.inventory, as_of))
-    stale = {(r.type, r.scope): r.stale_hours for r in data.records if r.stale_hours is not None}
+    stale = {
+        (record.type, scope): record.stale_hours
+        for record in data.records
+        if record.stale_hours is not None
+        for scope in record.scopes or [record.scope]
+    }
     stale_mask, stale_reason = _stale_rows(inventory, stale, data.max_evidence_age_hours)
     control_ids = list(data.enabled or data.catalog.controls)
     dtypes = {

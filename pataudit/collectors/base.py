@@ -34,6 +34,7 @@ class SourceRecord:
     token_count: int = 0
     evidence_files: list[str] = field(default_factory=list)
     stale_hours: float | None = None
+    scopes: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -53,6 +54,7 @@ class SourceRecord:
             "label": self.label,
             "type": self.type,
             "scope": self.scope,
+            "scopes": self.scopes,
             "method": self.method,
             "started_at": _iso(self.started_at),
             "finished_at": _iso(self.finished_at),
@@ -70,11 +72,21 @@ class SourceRecord:
 
 @dataclass
 class Collection:
-    """The result of one source: rows for the inventory, payloads for evidence, and the record."""
+    """The result of one source: rows for the inventory, payloads for evidence, and the record.
+
+    `payloads` maps each evidence file's path in the run output (see `evidence_path`) to its bytes,
+    secrets already dropped.
+    """
 
     record: SourceRecord
     rows: list[dict[str, Any]] = field(default_factory=list)
     payloads: dict[str, bytes] = field(default_factory=dict)
+
+    def keep(self, scope: str, name: str, data: bytes) -> str:
+        """Keep a payload as evidence of `scope`; returns its path in the run output."""
+        path = evidence_path(self.record.type, scope, name)
+        self.payloads[path] = data
+        return path
 
 
 def evidence_path(source: str, scope: str, name: str) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pataudit.collectors.base import Collection, SourceRecord, evidence_path
+from pataudit.collectors.base import Collection, SourceRecord
 from pataudit.collectors.payload_files import canonical_json, read_json_list
 from pataudit.errors import CollectionError
 from pataudit.inventory import make_row, token_id
@@ -210,31 +210,31 @@ def collect_from_files(
     member_set = None
     if members:
         member_items = read_json_list(members)
-        collection.payloads["members.json"] = canonical_json(member_items)
+        collection.keep(org, "members.json", canonical_json(member_items))
         member_set = {str(m["login"]).lower() for m in member_items if "login" in m}
     else:
         record.notes.append("members not given: owner_active is unknown for every token")
     if personal_access_tokens:
         grants = read_json_list(personal_access_tokens)
-        collection.payloads["personal_access_tokens.json"] = canonical_json(grants)
+        evidence = collection.keep(org, "personal_access_tokens.json", canonical_json(grants))
         collection.rows += parse_fine_grained_pats(
             grants,
             org=org,
             members=member_set,
             collected_at=when,
-            evidence=evidence_path("github", org, "personal_access_tokens.json"),
+            evidence=evidence,
         )
     else:
         record.notes.append("fine-grained personal access tokens not given")
     if credential_authorizations:
         items = read_json_list(credential_authorizations)
-        collection.payloads["credential_authorizations.json"] = canonical_json(items)
+        evidence = collection.keep(org, "credential_authorizations.json", canonical_json(items))
         collection.rows += parse_credential_authorizations(
             items,
             org=org,
             members=member_set,
             collected_at=when,
-            evidence=evidence_path("github", org, "credential_authorizations.json"),
+            evidence=evidence,
         )
     else:
         record.notes.append("credential authorizations not given: classic PATs and SSH keys are not visible")

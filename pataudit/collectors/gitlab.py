@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pataudit.collectors.base import Collection, SourceRecord, evidence_path
+from pataudit.collectors.base import Collection, SourceRecord
 from pataudit.collectors.payload_files import canonical_json, read_json_list
 from pataudit.errors import CollectionError
 from pataudit.inventory import make_row, token_id
@@ -133,11 +133,11 @@ def collect_from_files(
     data_time = collected_at
     record.data_as_of = data_time
     tokens = read_json_list(personal_access_tokens)
-    collection.payloads["personal_access_tokens.json"] = canonical_json(tokens)
+    evidence = collection.keep(instance, "personal_access_tokens.json", canonical_json(tokens))
     user_items = None
     if users:
         user_items = read_json_list(users)
-        collection.payloads["users.json"] = canonical_json(user_items)
+        collection.keep(instance, "users.json", canonical_json(user_items))
     else:
         record.notes.append("users not given: owner_active is unknown and bot tokens cannot be told apart")
     collection.rows = parse_personal_access_tokens(
@@ -145,6 +145,6 @@ def collect_from_files(
         user_items,
         instance=instance,
         collected_at=data_time or started_at,
-        evidence=evidence_path("gitlab", instance, "personal_access_tokens.json"),
+        evidence=evidence,
     )
     return collection

@@ -45,6 +45,17 @@ def read_json_list(path: Path, *, key: str | None = None) -> list[dict[str, Any]
     return drop_secrets(payload)
 
 
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A saved JSON object (a single API response), secrets dropped."""
+    try:
+        payload = json.loads(read_bytes(path))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CollectionError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise CollectionError(f"{path}: expected a JSON object")
+    return drop_secrets(payload)
+
+
 def canonical_json(payload: Any) -> bytes:
     """Stable JSON bytes for evidence files: sorted keys, UTF-8, newline-terminated."""
     return (json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode("utf-8")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 # Keys whose values are secrets or partial secrets in the APIs we read (GitLab trigger `token`,
-# GitHub `token_last_eight`, CircleCI `value`, Azure DevOps `token`, STS credentials, ...).
+# GitHub `token_last_eight`, Azure DevOps `token`, STS credentials, ...), compared case-insensitively.
+# Generic names such as `value` are secrets only on some platforms (CircleCI's variable `value`); those
+# collectors pass them as `extra`, so that AWS tags (`Key`/`Value`) survive everywhere else.
 SECRET_KEYS = frozenset(
     {
         "token",
         "token_last_eight",
         "hashed_token",
-        "value",
         "secret",
         "secret_value",
         "password",
@@ -26,16 +27,15 @@ SECRET_KEYS = frozenset(
         "client_secret",
         "tokenhash",
         "token_hash",
-        "key",
     }
 )
-REDACTED = "[dropped]"
 
 
-def drop_secrets(payload: Any) -> Any:
+def drop_secrets(payload: Any, extra: frozenset[str] = frozenset()) -> Any:
     """Return a copy of a JSON payload with every secret-bearing key removed, at any depth."""
+    secret = SECRET_KEYS | extra
     if isinstance(payload, dict):
-        return {k: drop_secrets(v) for k, v in payload.items() if k.lower() not in SECRET_KEYS}
+        return {k: drop_secrets(v, extra) for k, v in payload.items() if k.lower() not in secret}
     if isinstance(payload, list):
-        return [drop_secrets(item) for item in payload]
+        return [drop_secrets(item, extra) for item in payload]
     return payload

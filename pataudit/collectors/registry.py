@@ -6,12 +6,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pataudit.collectors import aws, github, gitlab
+from pataudit.collectors import aws, aws_live, github, gitlab
 from pataudit.collectors.base import Collection, ScopeError, SourceRecord
-from pataudit.config import AwsFileSource, GithubFileSource, GitlabFileSource, LoadedConfig, source_label
+from pataudit.config import AwsSource, GithubFileSource, GitlabFileSource, LoadedConfig, source_label
 from pataudit.errors import CollectionError
 
-SourceConfig = AwsFileSource | GithubFileSource | GitlabFileSource
+Progress = Callable[[str], None]
+SourceConfig = AwsSource | GithubFileSource | GitlabFileSource
 KINDS_BY_TYPE: dict[str, tuple[str, ...]] = {"aws": aws.KINDS, "github": github.KINDS, "gitlab": gitlab.KINDS}
 
 
@@ -20,38 +21,49 @@ def kinds_for(source_type: str) -> tuple[str, ...]:
     return KINDS_BY_TYPE[source_type]
 
 
-def _collect_aws(source: AwsFileSource, loaded: LoadedConfig, label: str, now: datetime) -> Collection:
+def _collect_aws(source: AwsSource, loaded: LoadedConfig, label: str, now: datetime, progress: Progress) -> Collection:
+    if source.live:
+        return aws_live.collect_live(source, label, now, progress)
+    assert source.credential_report is not None and source.account_id is not None
     return aws.collect_from_files(
         label=label,
         account_id=source.account_id,
         credential_report=loaded.resolve(source.credential_report),
         generated_at=source.credential_report_generated_at,
-        access_keys=loaded.resolve(source.access_keys) if source.access_keys else None,
+        access_keys=_optional(loaded, source.access_keys),
+        authorization_details=_optional(loaded, source.authorization_details),
+        account_summary=_optional(loaded, source.account_summary),
+        owner_tag=source.owner_tag,
         started_at=now,
     )
 
 
-def _collect_github(source: GithubFileSource, loaded: LoadedConfig, label: str, now: datetime) -> Collection:
-    def path(relative: Path | None) -> Path | None:
-        return loaded.resolve(relative) if relative else None
+def _optional(loaded: LoadedConfig, relative: Path | None) -> Path | None:
+    return loaded.resolve(relative) if relative else None
 
+
+def _collect_github(
+    source: GithubFileSource, loaded: LoadedConfig, label: str, now: datetime, progress: Progress
+) -> Collection:
     return github.collect_from_files(
         label=label,
         org=source.org,
-        personal_access_tokens=path(source.personal_access_tokens),
-        credential_authorizations=path(source.credential_authorizations),
-        members=path(source.members),
+        personal_access_tokens=_optional(loaded, source.personal_access_tokens),
+        credential_authorizations=_optional(loaded, source.credential_authorizations),
+        members=_optional(loaded, source.members),
         collected_at=source.collected_at,
         started_at=now,
     )
 
 
-def _collect_gitlab(source: GitlabFileSource, loaded: LoadedConfig, label: str, now: datetime) -> Collection:
+def _collect_gitlab(
+    source: GitlabFileSource, loaded: LoadedConfig, label: str, now: datetime, progress: Progress
+) -> Collection:
     return gitlab.collect_from_files(
         label=label,
         instance=source.instance,
         personal_access_tokens=loaded.resolve(source.personal_access_tokens),
-        users=loaded.resolve(source.users) if source.users else None,
+        users=_optional(loaded, source.users),
         collected_at=source.collected_at,
         started_at=now,
     )
@@ -64,12 +76,12 @@ COLLECTORS: dict[str, Callable[..., Collection]] = {
 }
 
 
-def collect_source(source: SourceConfig, loaded: LoadedConfig) -> Collection:
+def collect_source(source: SourceConfig, loaded: LoadedConfig, progress: Progress = lambda _: None) -> Collection:
     """Collect one configured source; a CollectionError becomes an ERROR record with no rows."""
     label = source_label(source)
     now = datetime.now(UTC)
     try:
-        collection = COLLECTORS[source.type](source, loaded, label, now)
+        collection = COLLECTORS[source.type](source, loaded, label, now, progress)
     except CollectionError as exc:
         record = SourceRecord(
             label=label, type=source.type, scope=label.split(":", 1)[-1], method="saved payloads", started_at=now
