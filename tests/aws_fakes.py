@@ -3,7 +3,7 @@
 The proxy speaks plain HTTP and forwards everything else to moto untouched, so the collector runs the real
 boto3 clients over a real transport; only the refusal (an STS AccessDenied error document, as AWS sends it)
 is ours, because moto lets any role be assumed. moto also answers GetCredentialReport with a fixed 2015
-GeneratedTime; the proxy puts the real generation time in its place (or `report_time`, when a test sets one).
+GeneratedTime; the proxy puts the real generation time in its place (or `options["report_time"]`, when a test sets one).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class _Proxy(BaseHTTPRequestHandler):
         response = connection.getresponse()
         data = response.read()
         if action == "GetCredentialReport":
-            when = self.server.report_time or datetime.now(UTC)  # type: ignore[attr-defined]
+            when = self.server.options.get("report_time") or datetime.now(UTC)  # type: ignore[attr-defined]
             stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
             data = data.replace(b"2015-02-02T20:02:02Z", stamp)
         self.send_response(response.status)
@@ -76,8 +76,11 @@ class _Proxy(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def moto_endpoint(refused_accounts: set[str] | None = None):
-    """Start moto and the proxy; yields (endpoint URL, list of actions seen) and stops both after."""
+def moto_endpoint(refused_accounts: set[str] | None = None, options: dict | None = None):
+    """Start moto and the proxy; yields (endpoint URL, list of actions seen) and stops both after.
+
+    `refused_accounts` and `options` (`report_time`: the GeneratedTime to report) may change while it runs.
+    """
     moto_port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     server.start()
@@ -85,7 +88,7 @@ def moto_endpoint(refused_accounts: set[str] | None = None):
     proxy.upstream = ("127.0.0.1", moto_port)  # type: ignore[attr-defined]
     proxy.refused_accounts = set() if refused_accounts is None else refused_accounts  # type: ignore[attr-defined]
     proxy.calls = []  # type: ignore[attr-defined]
-    proxy.report_time = None  # type: ignore[attr-defined]
+    proxy.options = options if options is not None else {}  # type: ignore[attr-defined]
     thread = Thread(target=proxy.serve_forever, daemon=True)
     thread.start()
     try:

@@ -65,16 +65,17 @@ def aws(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     refused: set[str] = set()
-    with moto_endpoint(refused) as (url, calls):
+    options: dict = {}
+    with moto_endpoint(refused, options) as (url, calls):
         requests.post(f"{url}/moto-api/reset", timeout=10)
         monkeypatch.setenv("AWS_ENDPOINT_URL", url)
-        yield refused, calls
+        yield refused, calls, options
 
 
 @pytest.fixture
 def organisation(aws):
     """Management account with every scenario, one readable member account and one that refuses the role."""
-    refused, _ = aws
+    refused, _, _ = aws
     org = boto3.client("organizations", region_name="us-east-1")
     org.create_organization(FeatureSet="ALL")
     member = org.create_account(AccountName="prod", Email="prod@example.com")["CreateAccountStatus"]["AccountId"]
@@ -197,7 +198,7 @@ def test_no_temporary_credentials_are_written(organisation, tmp_path, cli):
 
 
 def test_single_account_costs_no_per_user_calls_for_users_without_keys(aws, tmp_path, cli):
-    _, calls = aws
+    _, calls, _ = aws
     iam = iam_in(MANAGEMENT)
     for n in range(30):
         add_user(iam, f"nokey{n}")
@@ -233,3 +234,15 @@ def test_offline_reperformance_from_live_evidence_gives_the_same_findings(organi
     })  # fmt: skip
     assert cli("run", "--config", str(config), "--out", str(offline / "out"), "--as-of", as_of)[0] == 0
     assert (offline / "out" / "findings.csv").read_bytes() == (out / "findings.csv").read_bytes()
+
+
+def test_stale_credential_report_from_the_api_is_error(aws, tmp_path, cli):
+    _, _, options = aws
+    add_user(iam_in(MANAGEMENT), "alice", keys=1)
+    options["report_time"] = NOW - timedelta(hours=60)
+    config = write_config(tmp_path, {"type": "aws"})
+    code, stdout, _ = cli("run", "--config", str(config), "--out", str(tmp_path / "out"))
+    assert code == 3
+    assert "INCOMPLETE: aws:caller: data is stale: 60 hours old at the as-of time" in stdout
+    statuses = {r["status"] for r in read_findings(tmp_path / "out").values()}
+    assert statuses == {"ERROR"}
