@@ -1,7 +1,8 @@
 """The `pataudit` command line.
 
-Exit codes: 0 run complete and no failure at or above --fail-on; 1 failures at or above --fail-on;
-2 usage, configuration or input error; 3 incomplete collection (a source or part of one is ERROR).
+Exit codes: 0 run complete and no failure at or above --fail-on; 1 failures at or above --fail-on
+(for `verify`: the folder does not match its manifest); 2 usage, configuration or input error;
+3 incomplete collection (a source or part of one is ERROR).
 """
 
 from __future__ import annotations
@@ -44,6 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--as-of", type=_as_of, help="fix 'now' (YYYY-MM-DD = end of that day, UTC)")
     run.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 when a finding of this severity or above fails")
     run.add_argument("--store", help="history database URL (overrides the config's store.url)")
+
+    check = commands.add_parser("check", help="re-derive a run's findings offline from its evidence folder")
+    check.add_argument("--evidence", required=True, type=Path, help="a run's evidence/ folder")
+    check.add_argument(
+        "--config", type=Path, help="config for policy and waivers (default: config.yaml beside evidence/)"
+    )
+    check.add_argument("--as-of", required=True, type=_as_of, help="the as-of time of the run being re-performed")
+    check.add_argument("--out", type=Path, default=Path("pataudit-check"), help="where to write the findings")
+
+    verify = commands.add_parser("verify", help="check a run folder against its manifest (and signature)")
+    verify.add_argument("run_dir", type=Path, metavar="DIR", help="the run's output folder")
+    verify.add_argument("--public-key", type=Path, help="Ed25519 public key (PEM) to check manifest.json.sig")
 
     commands.add_parser("controls", help="list the control catalog with framework references")
 

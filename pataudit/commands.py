@@ -14,8 +14,9 @@ from pataudit.checks.scoring import SEVERITY_WEIGHTS
 from pataudit.cli import EXIT_FAILURES, EXIT_INCOMPLETE, EXIT_OK, now
 from pataudit.config import load_config
 from pataudit.errors import InputError
+from pataudit.manifest import verify
 from pataudit.run_result import RunResult
-from pataudit.runner import RunOutcome, execute
+from pataudit.runner import RunOutcome, execute, reperform
 from pataudit.store import Store, default_url
 from pataudit.timeparse import parse_as_of
 
@@ -61,6 +62,30 @@ def print_summary(outcome: RunOutcome) -> None:
         if not record.complete:
             print(f"  INCOMPLETE: {record.label}: " + "; ".join(record.problems()))
     print(f"  report: {outcome.written.out_dir / 'report.pdf'}")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """`pataudit check`: re-perform a run from its evidence; writes findings.csv and friends to --out."""
+    config = args.config or args.evidence.parent / "config.yaml"
+    result = reperform(load_config(config), args.evidence, args.out, args.as_of, progress)
+    counts = result.findings["status"].value_counts()
+    print(f"re-performed {len(result.inventory)} tokens from {args.evidence}: "
+          + ", ".join(f"{s} {int(counts.get(s, 0))}" for s in ("FAIL", "WAIVED", "ERROR", "PASS")))  # fmt: skip
+    print(f"  findings: {args.out / 'findings.csv'}")
+    return exit_code(result, None)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """`pataudit verify`: recompute every hash of a run folder; name what changed, went missing or was added."""
+    problems = verify(args.run_dir, args.public_key)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{args.run_dir}: {len(problems)} problem(s); the run output is not as recorded")
+        return EXIT_FAILURES
+    signed = " and its signature" if args.public_key else ""
+    print(f"{args.run_dir}: every file matches manifest.json{signed}")
+    return EXIT_OK
 
 
 def cmd_controls(args: argparse.Namespace) -> int:
@@ -138,4 +163,11 @@ def demo_quarters(data: Path) -> list[tuple[Path, datetime]]:
         raise InputError(f"{index}: not a valid quarters list: {exc}") from None
 
 
-HANDLERS = {"run": cmd_run, "controls": cmd_controls, "history": cmd_history, "demo": cmd_demo}
+HANDLERS = {
+    "run": cmd_run,
+    "check": cmd_check,
+    "verify": cmd_verify,
+    "controls": cmd_controls,
+    "history": cmd_history,
+    "demo": cmd_demo,
+}

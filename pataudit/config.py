@@ -155,10 +155,12 @@ class Waiver(Strict):
 
 
 class ReportSettings(Strict):
-    """Title and classification printed on every page of the report."""
+    """Title and classification printed on every page of the report; optional manifest signing key."""
 
     title: str = "Personal access token and machine credential audit"
     classification: str = "CONFIDENTIAL"
+    signing_key: Path | None = None
+    exceptions_per_control: Annotated[int, Field(ge=1, le=10_000)] = 100
 
 
 class StoreSettings(Strict):

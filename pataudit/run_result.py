@@ -31,6 +31,8 @@ class RunResult:
     scores: pd.DataFrame
     overall_score: float | None
     history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    previous_open: pd.DataFrame = field(default_factory=pd.DataFrame)
+    first_failed: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def complete(self) -> bool:

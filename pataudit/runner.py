@@ -21,8 +21,11 @@ from pataudit.checks.scoring import control_scores, overall_score
 from pataudit.collectors import Collection, collect_source
 from pataudit.config import LoadedConfig
 from pataudit.errors import ConfigError, PatauditError
-from pataudit.manifest import write_manifest
+from pataudit.manifest import data_digest, file_entries, sign_manifest, write_manifest
+from pataudit.reperform import reperformance_config
 from pataudit.reports import render, tables, viewmodel
+from pataudit.reports.pdf import EmbeddedFile
+from pataudit.reports.xlsx import write_findings_xlsx
 from pataudit.run_result import RunResult
 from pataudit.store import Store, default_url
 
@@ -139,33 +142,63 @@ class WrittenRun:
     finished_at: datetime
 
 
-def write_run(result: RunResult, collections: list[Collection], out_dir: Path) -> WrittenRun:
-    """Write every output into a staging folder, then swap it into place (an old run is kept until then)."""
+def write_run(loaded: LoadedConfig, result: RunResult, collections: list[Collection], out_dir: Path) -> WrittenRun:
+    """Write every output into a staging folder, then swap it into place (an old run is kept until then).
+
+    Order: evidence and data files, then the report (which shows the data digest of those files and
+    carries findings.csv and inventory.csv as attachments), then the manifest of everything, then its
+    signature when a signing key is configured.
+    """
     staging = out_dir.parent / f".{out_dir.name}.staging-{result.run_id}"
     staging.mkdir(parents=True)
+    signing_key = loaded.config.report.signing_key
     try:
-        for collection in collections:
-            for relative, data in sorted(collection.payloads.items()):
-                target = staging / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(gzip.compress(data, mtime=0))
-                collection.record.evidence_files.append(relative)
-        table = tables.findings_table(result)
-        tables.write_findings_csv(table, staging / "findings.csv")
-        tables.write_findings_json(result, table, staging / "findings.json")
-        tables.write_inventory_csv(result.inventory, staging / "inventory.csv")
-        tables.write_controls_csv(result, staging / "controls.csv")
-        tables.write_sources_json(result, staging / "sources.json")
-        html = render.render_html(viewmodel.build(result, datetime.now(UTC)))
+        write_evidence(collections, staging)
+        write_tables(result, staging)
+        (staging / "config.yaml").write_bytes(loaded.path.read_bytes())
+        entries = file_entries(staging)
+        attachments = [
+            EmbeddedFile.of(staging / "findings.csv", "Every finding of the run (control x token)", result.started_at),
+            EmbeddedFile.of(staging / "inventory.csv", "Every credential in scope", result.started_at),
+        ]
+        view = viewmodel.build(
+            result, datetime.now(UTC), entries, data_digest(entries), signed=bool(signing_key),
+            attachments=[a.name for a in attachments],
+        )  # fmt: skip
+        html = render.render_html(view)
         (staging / "report.html").write_text(html, encoding="utf-8")
-        render.render_pdf(html, staging / "report.pdf")
+        render.render_pdf(html, staging / "report.pdf", attachments)
         finished = datetime.now(UTC)
         manifest_sha = write_manifest(staging, run_metadata(result, finished))
+        if signing_key:
+            sign_manifest(staging, loaded.resolve(signing_key))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _swap_into_place(staging, out_dir)
     return WrittenRun(out_dir=out_dir, manifest_sha256=manifest_sha, finished_at=finished)
+
+
+def write_evidence(collections: list[Collection], folder: Path) -> None:
+    """Every kept payload, gzipped without timestamps so the same payload gives the same bytes."""
+    for collection in collections:
+        for relative, data in sorted(collection.payloads.items()):
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(gzip.compress(data, mtime=0))
+            collection.record.evidence_files.append(relative)
+
+
+def write_tables(result: RunResult, folder: Path, *, full: bool = True) -> None:
+    """findings.csv/.json, inventory.csv, controls.csv; with `full`, also findings.xlsx and sources.json."""
+    table = tables.findings_table(result)
+    tables.write_findings_csv(table, folder / "findings.csv")
+    tables.write_findings_json(result, table, folder / "findings.json")
+    tables.write_inventory_csv(result.inventory, folder / "inventory.csv")
+    tables.write_controls_csv(result, folder / "controls.csv")
+    if full:
+        write_findings_xlsx(result, table, folder / "findings.xlsx")
+        tables.write_sources_json(result, folder / "sources.json")
 
 
 def _swap_into_place(staging: Path, out_dir: Path) -> None:
@@ -220,8 +253,12 @@ def execute(
     collections = collect_all(loaded, progress)
     history = store.runs(loaded.config.organization)
     result = judge(loaded, collections, as_of, history)
+    earlier = history[[_utc(a) < as_of for a in history["as_of"]]] if len(history) else history
+    if len(earlier):
+        result.previous_open = store.open_findings(earlier.iloc[-1]["run_id"])
+        result.first_failed = store.first_failed(loaded.config.organization, as_of)
     progress(f"checked {len(result.inventory)} tokens against {len(result.enabled_controls)} controls")
-    written = write_run(result, collections, out_dir)
+    written = write_run(loaded, result, collections, out_dir)
     store.record_run({**_store_row(result, written), "out_dir": str(out_dir.resolve())}, result.scores, result.findings)
     return RunOutcome(result=result, written=written)
 
@@ -242,3 +279,18 @@ def _store_row(result: RunResult, written: WrittenRun) -> dict:
         "token_count": len(result.inventory),
         "fail_count": int((result.findings["status"] == "FAIL").sum()),
     }
+
+
+def reperform(loaded: LoadedConfig, evidence: Path, out_dir: Path, as_of: datetime, progress: Progress) -> RunResult:
+    """Re-derive a run's findings from its evidence folder; writes the tables (no report, nothing stored)."""
+    offline = reperformance_config(loaded, evidence)
+    collections = collect_all(offline, progress)
+    result = judge(offline, collections, as_of)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_tables(result, out_dir, full=False)
+    return result
+
+
+def _utc(value: object) -> datetime:
+    stamp = pd.Timestamp(value)
+    return (stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)).to_pydatetime()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +124,22 @@ class Store:
         with self.engine.connect() as db:
             rows = db.execute(query).mappings().all()
         return pd.DataFrame(rows, columns=[c.name for c in control_scores.columns])
+
+    def open_findings(self, run_id: str) -> pd.DataFrame:
+        """The FAIL, WAIVED and ERROR findings stored for one run."""
+        query = sa.select(findings).where(findings.c.run_id == run_id)
+        with self.engine.connect() as db:
+            rows = db.execute(query).mappings().all()
+        return pd.DataFrame(rows, columns=[c.name for c in findings.columns])
+
+    def first_failed(self, organization: str, before: datetime) -> pd.DataFrame:
+        """For each (control_id, token_id): the earliest as-of at which it FAILed in a run before `before`."""
+        query = (
+            sa.select(findings.c.control_id, findings.c.token_id, sa.func.min(runs.c.as_of).label("first_seen"))
+            .join(runs, runs.c.run_id == findings.c.run_id)
+            .where(runs.c.organization == organization, runs.c.as_of < before, findings.c.status == "FAIL")
+            .group_by(findings.c.control_id, findings.c.token_id)
+        )
+        with self.engine.connect() as db:
+            rows = db.execute(query).mappings().all()
+        return pd.DataFrame(rows, columns=["control_id", "token_id", "first_seen"])

@@ -227,7 +227,7 @@ def test_offline_reperformance_from_live_evidence_gives_the_same_findings(organi
     config = write_config(offline, {
         "type": "aws", "name": f"aws:{member}", "account_id": member,
         "credential_report": str(evidence / "credential_report.csv.gz"),
-        "credential_report_generated_at": generated["credential_report_generated_at"],
+        "credential_report_generated_at": generated["data_as_of"],
         "access_keys": str(evidence / "access_keys.json.gz"),
         "authorization_details": str(evidence / "authorization_details.json.gz"),
         "account_summary": str(evidence / "account_summary.json.gz"),

@@ -258,6 +258,7 @@ def collect_from_files(
         account_summary=read_json_object(account_summary) if account_summary else None,
     )
     evidence = payloads.keep(collection, account_id)
+    collection.keep_note(account_id, generated_at)
     record.data_as_of = generated_at
     if generated_at is None:
         record.notes.append("credential report generation time not given: its freshness cannot be checked")

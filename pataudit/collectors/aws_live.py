@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import fnmatch
 import io
-import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -224,8 +223,7 @@ def _absorb(collection: Collection, result: AccountResult, owner_tag: str | None
         return
     payloads = result.payloads
     evidence = payloads.keep(collection, result.account_id)
-    if payloads.generated_at is not None:
-        collection.keep(result.account_id, "collection.json", _collection_note(payloads))
+    collection.keep_note(result.account_id, payloads.generated_at)
     rows, notes = parse_account(
         payloads, account_id=result.account_id, collected_at=payloads.generated_at or started_at,
         owner_tag=owner_tag, evidence=evidence,
@@ -235,7 +233,3 @@ def _absorb(collection: Collection, result: AccountResult, owner_tag: str | None
     record.scopes.append(result.account_id)
     if payloads.generated_at and (record.data_as_of is None or payloads.generated_at < record.data_as_of):
         record.data_as_of = payloads.generated_at
-
-
-def _collection_note(payloads: AccountPayloads) -> bytes:
-    return (json.dumps({"credential_report_generated_at": payloads.generated_at.isoformat()}) + "\n").encode()

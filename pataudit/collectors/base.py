@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+COLLECTION_NOTE = "collection.json"
 
 
 @dataclass
@@ -87,6 +90,11 @@ class Collection:
         path = evidence_path(self.record.type, scope, name)
         self.payloads[path] = data
         return path
+
+    def keep_note(self, scope: str, data_as_of: datetime | None) -> None:
+        """Keep `collection.json` for a scope: what re-performing the run offline needs besides the payloads."""
+        note = {"label": self.record.label, "type": self.record.type, "scope": scope, "data_as_of": _iso(data_as_of)}
+        self.keep(scope, COLLECTION_NOTE, (json.dumps(note, sort_keys=True) + "\n").encode())
 
 
 def evidence_path(source: str, scope: str, name: str) -> str:

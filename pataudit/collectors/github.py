@@ -206,6 +206,7 @@ def collect_from_files(
     collection = Collection(record=record)
     data_time = collected_at
     record.data_as_of = data_time
+    collection.keep_note(org, data_time)
     when = data_time or started_at
     member_set = None
     if members:

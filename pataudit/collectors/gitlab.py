@@ -132,6 +132,7 @@ def collect_from_files(
     collection = Collection(record=record)
     data_time = collected_at
     record.data_as_of = data_time
+    collection.keep_note(instance, data_time)
     tokens = read_json_list(personal_access_tokens)
     evidence = collection.keep(instance, "personal_access_tokens.json", canonical_json(tokens))
     user_items = None

@@ -8,7 +8,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from pataudit.reports.pdf import RefusingFetcher, write_pdf
+from pataudit.reports.pdf import EmbeddedFile, RefusingFetcher, write_pdf
 
 TEMPLATE = "report.html.j2"
 
@@ -24,6 +24,7 @@ def environment() -> Environment:
     )
     env.filters["score"] = lambda value: "n/a" if value is None else f"{value:.1f}%"
     env.filters["signed"] = lambda value: "" if value is None else f"{value:+.1f}"
+    env.tests["endingwith"] = lambda value, suffix: str(value).endswith(suffix)
     return env
 
 
@@ -35,6 +36,6 @@ def render_html(view: dict[str, Any]) -> str:
     return env.get_template(TEMPLATE).render(css=Markup(css), **view)
 
 
-def render_pdf(html: str, target: Path) -> RefusingFetcher:
-    """Print the HTML report to a PDF file."""
-    return write_pdf(html, target)
+def render_pdf(html: str, target: Path, attachments: list[EmbeddedFile] | None = None) -> RefusingFetcher:
+    """Print the HTML report to a PDF/A-3b file with the given files attached."""
+    return write_pdf(html, target, attachments)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -25,6 +24,7 @@ FINDINGS_CSV_COLUMNS = (
     "name",
 )
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+JSON_CHUNK = 50_000
 FINDINGS_SCHEMA = "https://pataudit.dev/schemas/findings-1.json"
 
 
@@ -44,8 +44,11 @@ def write_findings_csv(table: pd.DataFrame, path: Path) -> None:
 
 
 def write_findings_json(result: RunResult, table: pd.DataFrame, path: Path) -> None:
-    """findings.json: run metadata and the findings as objects (schema in docs/findings-json.md)."""
-    document: dict[str, Any] = {
+    """findings.json: run metadata and the findings as objects (schema in docs/findings.schema.json).
+
+    The findings array is serialised by pandas in chunks, so large runs never hold it whole in memory.
+    """
+    head = {
         "$schema": FINDINGS_SCHEMA,
         "run_id": result.run_id,
         "organization": result.config.organization,
@@ -53,9 +56,14 @@ def write_findings_json(result: RunResult, table: pd.DataFrame, path: Path) -> N
         "as_of": result.as_of.isoformat(),
         "overall_score": result.overall_score,
         "complete": result.complete,
-        "findings": table.astype(str).to_dict("records"),
     }
-    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "findings": [')
+        for start in range(0, len(table), JSON_CHUNK):
+            chunk = table.iloc[start : start + JSON_CHUNK]
+            rows = chunk.astype({column: str for column in chunk.columns}).to_json(orient="records", force_ascii=False)
+            handle.write(("," if start else "") + rows[1:-1])
+        handle.write("]}\n")
 
 
 def write_inventory_csv(inventory: pd.DataFrame, path: Path) -> None:

@@ -11,16 +11,28 @@ import pandas as pd
 from pataudit import __version__
 from pataudit.checks.scoring import SEVERITY_WEIGHTS
 from pataudit.checks.scoring import __doc__ as SCORING_METHOD
+from pataudit.collectors.base import SourceRecord
+from pataudit.reports.changes import changes
+from pataudit.reports.charts import trend_svg
+from pataudit.reports.frameworks import framework_views
 from pataudit.run_result import RunResult
 
-EXCEPTIONS_PER_CONTROL = 100
 SEVERITY_ORDER = {name: -weight for name, weight in SEVERITY_WEIGHTS.items()}
 STATUS_ORDER = {"FAIL": 0, "ERROR": 1, "WAIVED": 2}
+RISKIEST = 10
 
 
-def build(result: RunResult, generated_at: datetime) -> dict[str, Any]:
-    """The whole report as plain data."""
+def build(
+    result: RunResult,
+    generated_at: datetime,
+    evidence: list[dict[str, Any]],
+    digest: str,
+    signed: bool,
+    attachments: list[str] | None = None,
+) -> dict[str, Any]:
+    """The whole report as plain data; `evidence` and `digest` describe the files written before the report."""
     config = result.config
+    limit = config.report.exceptions_per_control
     failing = _failing(result)
     history = _history(result)
     previous = history[-2]["score"] if len(history) > 1 else None
@@ -35,6 +47,8 @@ def build(result: RunResult, generated_at: datetime) -> dict[str, Any]:
             "generated_at": generated_at.strftime("%Y-%m-%d %H:%M UTC"),
             "tool_version": __version__,
             "config_sha256": result.config_sha256,
+            "data_digest": digest,
+            "signed": signed,
         },
         "summary": {
             "overall_score": result.overall_score,
@@ -46,14 +60,19 @@ def build(result: RunResult, generated_at: datetime) -> dict[str, Any]:
             "status_counts": _status_counts(result.findings),
             "failing_by_severity": _failing_by_severity(failing),
             "complete": result.complete,
+            "riskiest": _riskiest(result, failing),
         },
         "trend": history,
         "trend_chart": trend_svg(history),
-        "sources": [_source(record) for record in result.records],
+        "sources": [_source(record, result) for record in result.records],
         "population": _population(result.inventory),
-        "controls": [_control(result, row, failing) for row in result.scores.to_dict("records")],
+        "controls": [_control(result, row, failing, limit) for row in result.scores.to_dict("records")],
+        "frameworks": framework_views(result),
+        "changes": changes(result, limit),
         "waivers": _waivers(result),
         "scoring_method": SCORING_METHOD.strip(),
+        "evidence": evidence,
+        "attachments": attachments or [],
     }
 
 
@@ -65,6 +84,48 @@ def _failing(result: RunResult) -> pd.DataFrame:
     joined["status_rank"] = joined["status"].astype(str).map(STATUS_ORDER)
     order = ["status_rank", "severity_rank", "created_at", "token_id"]
     return joined.sort_values(order, na_position="last")
+
+
+def _riskiest(result: RunResult, failing: pd.DataFrame) -> list[dict[str, Any]]:
+    """Tokens ranked by the severity weight of their failures, then by how many, then oldest first."""
+    fails = failing[failing["status"] == "FAIL"]
+    if fails.empty:
+        return []
+    weights = fails["severity"].astype(str).map(SEVERITY_WEIGHTS)
+    ranked = (
+        pd.DataFrame(
+            {
+                "risk": weights.groupby(fails["token_id"]).sum(),
+                "failures": weights.groupby(fails["token_id"]).size(),
+                "created": fails.groupby("token_id")["created_at"].first(),
+            }
+        )
+        .sort_values(["risk", "failures", "created"], ascending=[False, False, True])
+        .head(RISKIEST)
+    )
+    top = fails[fails["token_id"].isin(ranked.index)]
+    rows = []
+    for token, item in ranked.iterrows():
+        mine = top[top["token_id"] == token]
+        rows.append(
+            {
+                "token_id": token,
+                "risk": int(item["risk"]),
+                "failures": int(item["failures"]),
+                "controls": ", ".join(map(str, mine["control_id"])),
+                "owner": mine["owner"].iloc[0],
+                "kind": mine["kind"].iloc[0],
+                "name": mine["name"].iloc[0],
+                "age": _age(item["created"], result.as_of),
+            }
+        )
+    return rows
+
+
+def _age(created: Any, as_of: datetime) -> str:
+    if created is None or pd.isna(created):
+        return ""
+    return f"{(pd.Timestamp(as_of) - created).days} d"
 
 
 def _status_counts(findings: pd.DataFrame) -> dict[str, int]:
@@ -95,9 +156,24 @@ def _score(value: Any) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def _source(record: Any) -> dict[str, Any]:
+def _stamp(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "not recorded"
+
+
+def _source(record: SourceRecord, result: RunResult) -> dict[str, Any]:
     data = record.to_dict()
-    data["errors"] = [f"{e['scope']}: {e['message']}" for e in data["errors"]]
+    age = None if record.data_as_of is None else (result.as_of - record.data_as_of).total_seconds() / 3600
+    data.update(
+        {
+            "problems": record.problems(),
+            "started": _stamp(record.started_at),
+            "finished": _stamp(record.finished_at),
+            "data_as_of": _stamp(record.data_as_of),
+            "freshness": "unknown" if age is None else f"{age:.1f} hours before the as-of time",
+            "coverage": ", ".join(record.scopes or [record.scope]),
+            "calls": ", ".join(f"{op} {n}" for op, n in sorted(record.api_calls.items())) or "none (saved payloads)",
+        }
+    )
     return data
 
 
@@ -106,7 +182,7 @@ def _population(inventory: pd.DataFrame) -> list[dict[str, Any]]:
     return counts.to_dict("records")
 
 
-def _control(result: RunResult, row: dict[str, Any], failing: pd.DataFrame) -> dict[str, Any]:
+def _control(result: RunResult, row: dict[str, Any], failing: pd.DataFrame, limit: int) -> dict[str, Any]:
     control = result.catalog.controls[row["control_id"]]
     params = result.params[control.id]
     mine = failing[failing["control_id"].astype(str) == control.id]
@@ -127,17 +203,16 @@ def _control(result: RunResult, row: dict[str, Any], failing: pd.DataFrame) -> d
             {"kind": kind, "settings": ", ".join(f"{k} = {v:g}" for k, v in values.items())}
             for kind, values in params.overrides.items()
         ],
-        "exceptions": _rows(exceptions.head(EXCEPTIONS_PER_CONTROL)),
-        "exceptions_more": max(0, len(exceptions) - EXCEPTIONS_PER_CONTROL),
-        "waived_rows": _rows(waived.head(EXCEPTIONS_PER_CONTROL)),
-        "waived_more": max(0, len(waived) - EXCEPTIONS_PER_CONTROL),
+        "exceptions": _rows(exceptions.head(limit), result.as_of),
+        "exceptions_more": max(0, len(exceptions) - limit),
+        "waived_rows": _rows(waived.head(limit), result.as_of),
+        "waived_more": max(0, len(waived) - limit),
     }
 
 
-def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _rows(frame: pd.DataFrame, as_of: datetime) -> list[dict[str, Any]]:
     rows = []
     for item in frame.to_dict("records"):
-        created = item.get("created_at")
         rows.append(
             {
                 "token_id": item["token_id"],
@@ -146,10 +221,17 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
                 "status": str(item["status"]),
                 "reason": str(item["reason"]),
                 "waiver_id": item["waiver_id"],
-                "created": "" if created is None or pd.isna(created) else created.strftime("%Y-%m-%d"),
+                "age": _age(item.get("created_at"), as_of),
             }
         )
     return rows
+
+
+def _count_reasons(reasons: pd.Series, text: str) -> int:
+    """Findings whose reason contains `text` (checked once per distinct reason)."""
+    categorical = pd.Categorical(reasons)
+    hits = [i for i, category in enumerate(categorical.categories) if text in str(category)]
+    return int(pd.Series(categorical.codes).isin(hits).sum())
 
 
 def _waivers(result: RunResult) -> list[dict[str, Any]]:
@@ -158,6 +240,7 @@ def _waivers(result: RunResult) -> list[dict[str, Any]]:
     for waiver in result.config.waivers:
         covered = int((findings["waiver_id"] == waiver.id).sum())
         expired = waiver.expires < result.as_of.date()
+        lapsed = _count_reasons(findings["reason"], f"waiver {waiver.id} expired")
         selector = ", ".join(f"{k} = {v}" for k, v in waiver.selector.model_dump().items() if v)
         rows.append(
             {
@@ -170,45 +253,7 @@ def _waivers(result: RunResult) -> list[dict[str, Any]]:
                 "expires": waiver.expires.isoformat(),
                 "expired": expired,
                 "covered": covered,
+                "lapsed": lapsed,
             }
         )
     return rows
-
-
-def trend_svg(points: list[dict[str, Any]], width: int = 520, height: int = 160) -> str:
-    """An inline SVG line chart of overall scores (0–100) per run; drawn here, so nothing is fetched."""
-    scored = [(i, p) for i, p in enumerate(points) if p["score"] is not None]
-    left, right, top, bottom = 40, 30, 16, 30
-    plot_w, plot_h = width - left - right, height - top - bottom
-    step = plot_w / max(len(points) - 1, 1)
-
-    def xy(index: int, score: float) -> tuple[float, float]:
-        return left + index * step, top + plot_h * (1 - score / 100)
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
-        ' font-family="DejaVu Sans, sans-serif" font-size="9" fill="#333">'
-    ]
-    for tick in (0, 25, 50, 75, 100):
-        y = top + plot_h * (1 - tick / 100)
-        parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dddddd" stroke-width="0.5"/>'
-        )
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>')
-    if len(scored) > 1:
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, p["score"]) for i, p in scored))
-        parts.append(f'<polyline points="{path}" fill="none" stroke="#12355b" stroke-width="2"/>')
-    for i, point in enumerate(points):
-        x = left + i * step
-        label = _escape(str(point["period"]))
-        parts.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle">{label}</text>')
-        if point["score"] is not None:
-            cx, cy = xy(i, point["score"])
-            parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="#12355b"/>')
-            parts.append(f'<text x="{cx:.1f}" y="{cy - 8:.1f}" text-anchor="middle">{point["score"]:.1f}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")

@@ -1,0 +1,89 @@
+"""Re-performing a run offline: rebuild file-mode sources from a run's `evidence/` folder.
+
+Every collector keeps, per scope, the payloads its parser reads plus `collection.json` (label, type, scope,
+data time). Pointing the file-mode parsers at those files, with the run's own config for policy and
+waivers, re-derives the same findings.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+from pataudit.collectors.base import COLLECTION_NOTE
+from pataudit.config import AwsSource, Config, GithubFileSource, GitlabFileSource, LoadedConfig, source_label
+from pataudit.errors import InputError
+
+SourceConfig = AwsSource | GithubFileSource | GitlabFileSource
+
+
+def _note(folder: Path) -> dict[str, Any]:
+    try:
+        return json.loads(gzip.decompress((folder / f"{COLLECTION_NOTE}.gz").read_bytes()))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{folder}: no readable {COLLECTION_NOTE}.gz: {exc}") from None
+
+
+def _present(folder: Path, name: str) -> Path | None:
+    path = folder / f"{name}.gz"
+    return path if path.is_file() else None
+
+
+def _aws(folder: Path, note: dict[str, Any], original: AwsSource | None, name: str) -> AwsSource:
+    return AwsSource(
+        type="aws", name=name, account_id=note["scope"], owner_tag=original.owner_tag if original else None,
+        credential_report=folder / "credential_report.csv.gz",
+        credential_report_generated_at=note["data_as_of"],
+        access_keys=_present(folder, "access_keys.json"),
+        authorization_details=_present(folder, "authorization_details.json"),
+        account_summary=_present(folder, "account_summary.json"),
+    )  # fmt: skip
+
+
+def _github(folder: Path, note: dict[str, Any], name: str) -> GithubFileSource:
+    return GithubFileSource(
+        type="github", name=name, org=note["scope"], collected_at=note["data_as_of"],
+        personal_access_tokens=_present(folder, "personal_access_tokens.json"),
+        credential_authorizations=_present(folder, "credential_authorizations.json"),
+        members=_present(folder, "members.json"),
+    )  # fmt: skip
+
+
+def _gitlab(folder: Path, note: dict[str, Any], name: str) -> GitlabFileSource:
+    tokens = _present(folder, "personal_access_tokens.json")
+    if tokens is None:
+        raise InputError(f"{folder}: personal_access_tokens.json.gz is missing")
+    return GitlabFileSource(
+        type="gitlab", name=name, instance=note["scope"], collected_at=note["data_as_of"],
+        personal_access_tokens=tokens, users=_present(folder, "users.json"),
+    )  # fmt: skip
+
+
+def sources_from_evidence(evidence: Path, config: Config) -> list[SourceConfig]:
+    """File-mode sources for every scope kept under `evidence/<type>/<scope>/`, in the original order."""
+    if not evidence.is_dir():
+        raise InputError(f"{evidence}: not an evidence folder")
+    notes = [(folder, _note(folder)) for folder in sorted(evidence.glob("*/*")) if folder.is_dir()]
+    labels = [n["label"] for _, n in notes]
+    by_label = {source_label(s): s for s in config.sources}
+    sources: list[SourceConfig] = []
+    for folder, note in notes:
+        name = note["label"] if labels.count(note["label"]) == 1 else f"{note['label']}/{note['scope']}"
+        if note["type"] == "aws":
+            original = by_label.get(note["label"])
+            sources.append(_aws(folder, note, original if isinstance(original, AwsSource) else None, name))
+        elif note["type"] == "github":
+            sources.append(_github(folder, note, name))
+        elif note["type"] == "gitlab":
+            sources.append(_gitlab(folder, note, name))
+        else:
+            raise InputError(f"{folder}: cannot re-perform source type {note['type']!r}")
+    return sources
+
+
+def reperformance_config(loaded: LoadedConfig, evidence: Path) -> LoadedConfig:
+    """The run's config with its sources replaced by the evidence kept in `evidence`."""
+    config = loaded.config.model_copy(update={"sources": sources_from_evidence(evidence, loaded.config)})
+    return LoadedConfig(config=config, path=loaded.path, sha256=loaded.sha256)
