@@ -69,3 +69,18 @@ def test_demo_data_is_what_the_generator_writes(tmp_path):
     assert len(written) == 37
     for relative in written:
         assert (tmp_path / relative).read_bytes() == (ROOT / "examples/demo" / relative).read_bytes(), relative
+
+
+def test_q4_report_compares_with_q3_and_flags_the_expired_waiver(demo_run):
+    from pypdf import PdfReader
+
+    _, out = demo_run
+    text = " ".join(p.extract_text() for p in PdfReader(out / "2026-Q4" / "report.pdf").pages)
+    flat = re.sub(r"\s+", " ", text)
+    assert re.search(
+        r"Compared with run \S+ \(2026-Q3, as of 2026-09-30\): \d+ new, \d+ resolved and \d+ persisting", flat
+    )
+    assert re.search(r"\d+ days", flat.split("Persisting findings")[1][:2000])
+    assert "Expired waivers: W-2026-001 (expired 2026-09-30" in flat
+    for period in ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"):
+        assert period in flat
