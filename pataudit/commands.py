@@ -14,10 +14,10 @@ from pataudit.checks.scoring import SEVERITY_WEIGHTS
 from pataudit.cli import EXIT_FAILURES, EXIT_INCOMPLETE, EXIT_OK, now
 from pataudit.config import load_config
 from pataudit.errors import InputError
+from pataudit.history.store import Store, default_url
 from pataudit.manifest import verify
 from pataudit.run_result import RunResult
 from pataudit.runner import RunOutcome, execute, reperform
-from pataudit.store import Store, default_url
 from pataudit.timeparse import parse_as_of
 
 

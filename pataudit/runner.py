@@ -21,13 +21,14 @@ from pataudit.checks.scoring import control_scores, overall_score
 from pataudit.collectors import Collection, collect_source
 from pataudit.config import LoadedConfig
 from pataudit.errors import ConfigError, PatauditError
+from pataudit.history.record import read_run_output
+from pataudit.history.store import Store, default_url
 from pataudit.manifest import data_digest, file_entries, sign_manifest, write_manifest
 from pataudit.reperform import reperformance_config
 from pataudit.reports import render, tables, viewmodel
 from pataudit.reports.pdf import EmbeddedFile
 from pataudit.reports.xlsx import write_findings_xlsx
 from pataudit.run_result import RunResult
-from pataudit.store import Store, default_url
 
 Progress = Callable[[str], None]
 PAYLOAD_FIELDS = (
@@ -253,32 +254,17 @@ def execute(
     collections = collect_all(loaded, progress)
     history = store.runs(loaded.config.organization)
     result = judge(loaded, collections, as_of, history)
-    earlier = history[[_utc(a) < as_of for a in history["as_of"]]] if len(history) else history
+    earlier = history[history["as_of"] < as_of] if len(history) else history
     if len(earlier):
         result.previous_open = store.open_findings(earlier.iloc[-1]["run_id"])
-        result.first_failed = store.first_failed(loaded.config.organization, as_of)
+        followed = store.lifecycle(loaded.config.organization)
+        result.first_failed = followed.rename(columns={"first_seen_as_of": "first_seen"})[
+            ["control_id", "token_id", "first_seen"]
+        ]
     progress(f"checked {len(result.inventory)} tokens against {len(result.enabled_controls)} controls")
     written = write_run(loaded, result, collections, out_dir)
-    store.record_run({**_store_row(result, written), "out_dir": str(out_dir.resolve())}, result.scores, result.findings)
+    store.record(read_run_output(out_dir))
     return RunOutcome(result=result, written=written)
-
-
-def _store_row(result: RunResult, written: WrittenRun) -> dict:
-    return {
-        "run_id": result.run_id,
-        "organization": result.config.organization,
-        "period": result.config.period,
-        "as_of": result.as_of,
-        "started_at": result.started_at,
-        "finished_at": written.finished_at,
-        "tool_version": __version__,
-        "config_sha256": result.config_sha256,
-        "manifest_sha256": written.manifest_sha256,
-        "complete": result.complete,
-        "overall_score": result.overall_score,
-        "token_count": len(result.inventory),
-        "fail_count": int((result.findings["status"] == "FAIL").sum()),
-    }
 
 
 def reperform(loaded: LoadedConfig, evidence: Path, out_dir: Path, as_of: datetime, progress: Progress) -> RunResult:
@@ -289,8 +275,3 @@ def reperform(loaded: LoadedConfig, evidence: Path, out_dir: Path, as_of: dateti
     out_dir.mkdir(parents=True, exist_ok=True)
     write_tables(result, out_dir, full=False)
     return result
-
-
-def _utc(value: object) -> datetime:
-    stamp = pd.Timestamp(value)
-    return (stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)).to_pydatetime()

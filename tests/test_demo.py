@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pataudit.store import Store
+from pataudit.history.store import Store
 
 ROOT = Path(__file__).parents[1]
 

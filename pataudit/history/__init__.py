@@ -1,0 +1,2 @@
+"""The history of runs: a versioned store (SQLite or PostgreSQL), findings followed across runs, trends,
+remediation metrics and the static dashboard."""
