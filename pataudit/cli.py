@@ -60,9 +60,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("controls", help="list the control catalog with framework references")
 
-    history = commands.add_parser("history", help="list stored runs with their overall score")
-    history.add_argument("--config", type=Path, help="config whose store.url to use")
-    history.add_argument("--store", help="history database URL")
+    def store_options(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        command.add_argument("--config", type=Path, help="config whose store.url (and SLAs) to use")
+        command.add_argument("--store", help="history database URL (default: a SQLite file in the user data dir)")
+        return command
+
+    store_options(commands.add_parser("history", help="stored runs with score, change, counts and completeness"))
+    trend = store_options(commands.add_parser("trend", help="scores over time with a sparkline; --png/--svg chart"))
+    trend.add_argument("--control", help="one control's score")
+    trend.add_argument("--source", help="one source platform's score (aws, github, gitlab, ...)")
+    trend.add_argument("--since", type=lambda t: _as_of(t).date(), help="only runs as of this date or later")
+    trend.add_argument("--png", type=Path, help="also draw the trend into this PNG file")
+    trend.add_argument("--svg", type=Path, help="also draw the trend into this SVG file")
+    diff = store_options(commands.add_parser("diff", help="new, resolved and persisting failures between two runs"))
+    diff.add_argument("run_a", metavar="RUN_A", help="the earlier run id (a unique prefix is enough)")
+    diff.add_argument("run_b", metavar="RUN_B", help="the later run id")
+    diff.add_argument("--all", action="store_true", help="also list the persisting findings")
+    remediation = store_options(commands.add_parser("remediation", help="time to resolve and findings past SLA"))
+    remediation.add_argument("--limit", type=int, default=20, help="how many past-SLA findings to list")
+    record = store_options(commands.add_parser("record", help="store a finished run's output folder (idempotent)"))
+    record.add_argument("run_dir", type=Path, metavar="DIR")
+    dashboard = store_options(commands.add_parser("dashboard", help="write a static HTML dashboard of the history"))
+    dashboard.add_argument("--out", type=Path, default=Path("pataudit-dashboard"), help="output folder")
+    dashboard.add_argument("--organization", help="only this organisation")
 
     demo = commands.add_parser("demo", help="audit the bundled demo organisation's four quarters")
     demo.add_argument("--out", type=Path, default=Path("build/demo"), help="output folder (default: build/demo)")
@@ -83,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PatauditError as exc:
         print(f"pataudit: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`); nothing more to say
+        return EXIT_OK
     except KeyboardInterrupt:
         print("pataudit: interrupted; nothing was recorded", file=sys.stderr)
         return 130

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import yaml
 
+from pataudit import history_commands
 from pataudit.checks.catalog import default_catalog
 from pataudit.checks.scoring import SEVERITY_WEIGHTS
 from pataudit.cli import EXIT_FAILURES, EXIT_INCOMPLETE, EXIT_OK, now
 from pataudit.config import load_config
 from pataudit.errors import InputError
-from pataudit.history.store import Store, default_url
 from pataudit.manifest import verify
 from pataudit.run_result import RunResult
 from pataudit.runner import RunOutcome, execute, reperform
@@ -100,33 +100,6 @@ def cmd_controls(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_history(args: argparse.Namespace) -> int:
-    """`pataudit history`: stored runs, oldest first, with overall score and change."""
-    url = args.store or (load_config(args.config).config.store.url if args.config else None) or default_url()
-    runs = Store(url).runs()
-    if runs.empty:
-        print("no runs stored yet")
-        return EXIT_OK
-    print(
-        f"{'run id':<24} {'organization':<20} {'period':<10} {'as of':<10} {'score':>7} {'change':>7} "
-        f"{'tokens':>7} {'fails':>6}  complete"
-    )
-    previous: dict[str, float] = {}
-    for run in runs.to_dict("records"):
-        score = run["overall_score"]
-        last = previous.get(run["organization"])
-        change = "" if last is None or score is None else f"{score - last:+.1f}"
-        if score is not None:
-            previous[run["organization"]] = score
-        shown = "n/a" if score is None else f"{score:.1f}"
-        print(
-            f"{run['run_id']:<24} {run['organization'][:20]:<20} {run['period'][:10]:<10} "
-            f"{run['as_of']:%Y-%m-%d} {shown:>7} {change:>7} {run['token_count']:>7} {run['fail_count']:>6}  "
-            f"{'yes' if run['complete'] else 'NO'}"
-        )
-    return EXIT_OK
-
-
 def demo_data_dir() -> Path:
     """examples/demo of the checkout pataudit runs from."""
     return Path(__file__).resolve().parent.parent / "examples" / "demo"
@@ -168,6 +141,11 @@ HANDLERS = {
     "check": cmd_check,
     "verify": cmd_verify,
     "controls": cmd_controls,
-    "history": cmd_history,
     "demo": cmd_demo,
+    "history": history_commands.cmd_history,
+    "trend": history_commands.cmd_trend,
+    "diff": history_commands.cmd_diff,
+    "remediation": history_commands.cmd_remediation,
+    "record": history_commands.cmd_record,
+    "dashboard": history_commands.cmd_dashboard,
 }

@@ -123,6 +123,9 @@ class Policy(Strict):
 
     max_evidence_age_hours: Annotated[float, Field(gt=0)] = 48
     controls: dict[str, ControlPolicy] = Field(default_factory=dict)
+    sla_days: dict[Severity, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=lambda: {"critical": 7, "high": 30, "medium": 90, "low": 180}
+    )
 
 
 class Selector(Strict):

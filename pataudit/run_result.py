@@ -33,6 +33,7 @@ class RunResult:
     history: pd.DataFrame = field(default_factory=pd.DataFrame)
     previous_open: pd.DataFrame = field(default_factory=pd.DataFrame)
     first_failed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    remediation: dict | None = None
 
     @property
     def complete(self) -> bool:

@@ -21,7 +21,9 @@ from pataudit.checks.scoring import control_scores, overall_score
 from pataudit.collectors import Collection, collect_source
 from pataudit.config import LoadedConfig
 from pataudit.errors import ConfigError, PatauditError
-from pataudit.history.record import read_run_output
+from pataudit.history.lifecycle import OPEN_STATUSES
+from pataudit.history.metrics import remediation
+from pataudit.history.record import read_run_output, unread_scopes
 from pataudit.history.store import Store, default_url
 from pataudit.manifest import data_digest, file_entries, sign_manifest, write_manifest
 from pataudit.reperform import reperformance_config
@@ -257,10 +259,14 @@ def execute(
     earlier = history[history["as_of"] < as_of] if len(history) else history
     if len(earlier):
         result.previous_open = store.open_findings(earlier.iloc[-1]["run_id"])
-        followed = store.lifecycle(loaded.config.organization)
-        result.first_failed = followed.rename(columns={"first_seen_as_of": "first_seen"})[
-            ["control_id", "token_id", "first_seen"]
-        ]
+    opened = result.findings[result.findings["status"].isin(OPEN_STATUSES)]
+    opened = opened[["control_id", "token_id", "severity"]].astype(str)
+    unread = [f"{r.type}:{scope}:" for r in result.records if not r.complete for scope in unread_scopes(r)]
+    followed = store.lifecycle_with(loaded.config.organization, result.run_id, as_of, opened, unread)
+    result.first_failed = followed.rename(columns={"first_seen_as_of": "first_seen"})[
+        ["control_id", "token_id", "first_seen"]
+    ]
+    result.remediation = remediation(followed, loaded.config.policy.sla_days, as_of)
     progress(f"checked {len(result.inventory)} tokens against {len(result.enabled_controls)} controls")
     written = write_run(loaded, result, collections, out_dir)
     store.record(read_run_output(out_dir))

@@ -37,6 +37,13 @@ class RunRecord:
         ]
 
 
+def unread_scopes(source: Any) -> list[str]:
+    """Scopes of a source (a SourceRecord or its JSON) that this run could not read: errored, or all when stale."""
+    data = source if isinstance(source, dict) else source.to_dict()
+    scopes = data.get("scopes") or [data["scope"]]
+    return [e["scope"] for e in data["errors"]] + (list(scopes) if data.get("stale_hours") is not None else [])
+
+
 def _time(value: str | None) -> datetime | None:
     return parse_timestamp(value) if value else None
 
@@ -99,9 +106,7 @@ def read_run_output(folder: Path) -> RunRecord:
             "data_as_of": _time(s.get("data_as_of")),
             "problems": "\n".join(e["scope"] + ": " + e["message"] for e in s["errors"])
             + ("\nstale" if s.get("stale_hours") is not None else ""),
-            "unread_scopes": "\n".join(
-                [e["scope"] for e in s["errors"]] + ((s.get("scopes") or [s["scope"]]) if s.get("stale_hours") else [])
-            ),
+            "unread_scopes": "\n".join(unread_scopes(s)),
         }
         for s in sources
     ]

@@ -188,6 +188,20 @@ class Store:
         """The FAIL, WAIVED and ERROR findings stored for one run."""
         return self._frame(sa.select(findings).where(findings.c.run_id == run_id), [c.name for c in findings.columns])
 
+    def lifecycle_with(
+        self, organization: str, run_id: str, as_of: datetime, open_now: pd.DataFrame, unread: list[str]
+    ) -> pd.DataFrame:
+        """The organisation's followed findings as they would be with one more run (nothing is written)."""
+        with self.engine.connect() as db:
+            transaction = db.begin()
+            try:
+                lifecycle.apply_run(db, organization, run_id, as_of, open_now, unread)
+                query = sa.select(finding_lifecycle).where(finding_lifecycle.c.organization == organization)
+                rows = [[_aware(v) for v in row] for row in db.execute(query).all()]
+            finally:
+                transaction.rollback()
+        return pd.DataFrame(rows, columns=[c.name for c in finding_lifecycle.columns])
+
     def lifecycle(self, organization: str, state: str | None = None) -> pd.DataFrame:
         """Every followed finding of an organisation: first seen, last seen, resolved."""
         query = sa.select(finding_lifecycle).where(finding_lifecycle.c.organization == organization)

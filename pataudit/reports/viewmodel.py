@@ -69,6 +69,7 @@ def build(
         "controls": [_control(result, row, failing, limit) for row in result.scores.to_dict("records")],
         "frameworks": framework_views(result),
         "changes": changes(result, limit),
+        "remediation": _remediation(result, limit),
         "waivers": _waivers(result),
         "scoring_method": SCORING_METHOD.strip(),
         "evidence": evidence,
@@ -257,3 +258,10 @@ def _waivers(result: RunResult) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _remediation(result: RunResult, limit: int) -> dict[str, Any] | None:
+    if result.remediation is None:
+        return None
+    past = result.remediation["past_sla"]
+    return {**result.remediation, "past_sla": past[:limit], "past_more": max(0, len(past) - limit)}
