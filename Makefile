@@ -20,10 +20,11 @@ demo: setup
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest -q
+	eval "$$(bash scripts/start-postgres.sh)" && $(VENV)/bin/pytest -q
 
 bench: setup
-	$(PY) bench/engine_bench.py
+	cd bench && ../$(PY) engine_bench.py && ../$(PY) report_bench.py && ../$(PY) aws_collect_bench.py \
+		&& ../$(PY) store_bench.py
 
 clean:
 	rm -rf build $(VENV)

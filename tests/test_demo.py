@@ -6,24 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from pataudit.history.store import Store
 
 ROOT = Path(__file__).parents[1]
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    result = subprocess.run(
-        [sys.executable, "-m", "pataudit", "demo", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    return result, out
 
 
 def test_demo_runs_four_quarters_and_prints_the_pdf(demo_run):
