@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+from pataudit.collectors.aws import REPORT_COLUMNS
+
 HERE = Path(__file__).parent
 API = "https://api.github.com"
 PURPOSES = ["deploy", "ci", "release", "scripts", "backport", "docs"]
@@ -135,30 +137,7 @@ def key_id(*parts: object) -> str:
 
 
 # ---------------------------------------------------------------- AWS
-AWS_HEADER = [
-    "user",
-    "arn",
-    "user_creation_time",
-    "password_enabled",
-    "password_last_used",
-    "password_last_changed",
-    "password_next_rotation",
-    "mfa_active",
-    "access_key_1_active",
-    "access_key_1_last_rotated",
-    "access_key_1_last_used_date",
-    "access_key_1_last_used_region",
-    "access_key_1_last_used_service",
-    "access_key_2_active",
-    "access_key_2_last_rotated",
-    "access_key_2_last_used_date",
-    "access_key_2_last_used_region",
-    "access_key_2_last_used_service",
-    "cert_1_active",
-    "cert_1_last_rotated",
-    "cert_2_active",
-    "cert_2_last_rotated",
-]
+AWS_HEADER = list(REPORT_COLUMNS)
 
 
 def aws_stamp(moment: datetime | None) -> str:

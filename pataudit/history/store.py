@@ -156,27 +156,22 @@ class Store:
 
     def control_trend(self, control_id: str | None = None, organization: str | None = None) -> pd.DataFrame:
         """Per-control scores of every run (one control, or all), with the run's period and as-of."""
-        query = sa.select(runs.c.run_id, runs.c.organization, runs.c.period, runs.c.as_of, control_scores).join(
-            control_scores, control_scores.c.run_id == runs.c.run_id
-        )
-        if control_id:
-            query = query.where(control_scores.c.control_id == control_id)
-        if organization:
-            query = query.where(runs.c.organization == organization)
-        frame = self._frame(query.order_by(runs.c.as_of))
-        return frame.loc[:, ~frame.columns.duplicated()]
+        return self._scores_over_time(control_scores, "control_id", control_id, organization)
 
     def source_trend(self, source: str | None = None, organization: str | None = None) -> pd.DataFrame:
-        """Per-source scores of every run."""
-        query = sa.select(runs.c.run_id, runs.c.organization, runs.c.period, runs.c.as_of, source_scores).join(
-            source_scores, source_scores.c.run_id == runs.c.run_id
+        """Per-source scores of every run (one source platform, or all)."""
+        return self._scores_over_time(source_scores, "source", source, organization)
+
+    def _scores_over_time(self, table: sa.Table, key: str, value: str | None, organization: str | None) -> pd.DataFrame:
+        scored = [c for c in table.columns if c.name != "run_id"]
+        query = sa.select(runs.c.run_id, runs.c.organization, runs.c.period, runs.c.as_of, *scored).join(
+            table, table.c.run_id == runs.c.run_id
         )
-        if source:
-            query = query.where(source_scores.c.source == source)
+        if value:
+            query = query.where(table.c[key] == value)
         if organization:
             query = query.where(runs.c.organization == organization)
-        frame = self._frame(query.order_by(runs.c.as_of))
-        return frame.loc[:, ~frame.columns.duplicated()]
+        return self._frame(query.order_by(runs.c.as_of))
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         """One run's metadata (a unique prefix of the run id is enough)."""
