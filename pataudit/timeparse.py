@@ -29,8 +29,10 @@ def parse_timestamp(value: object) -> datetime | None:
     text = value.strip()
     if text.lower() in NULL_MARKERS:
         return None
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
+    for suffix in (" UTC", " GMT", "Z", "z"):
+        if text.endswith(suffix):
+            text = text[: -len(suffix)].rstrip() + "+00:00"
+            break
     text = _trim_fraction(text)
     try:
         parsed = datetime.fromisoformat(text)

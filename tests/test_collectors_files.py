@@ -185,3 +185,18 @@ def test_payload_reader_rejects_non_lists(tmp_path):
     path.write_text('{"message": "Bad credentials"}')
     with pytest.raises(CollectionError, match=r"obj.json: expected a JSON array of objects"):
         read_json_list(path)
+
+
+def test_other_sso_credentials_are_kept_not_dropped():
+    oauth = {**GITHUB_AUTHORIZATIONS[0], "credential_id": 5, "credential_type": "OAuth app token", "scopes": ["repo"]}
+    ssh = {
+        "login": "octocat",
+        "credential_id": 6,
+        "credential_type": "SSH key",
+        "credential_authorized_at": None,
+        "fingerprint": "jklmnop12345678",
+        "authorized_credential_title": "laptop",
+    }
+    rows = parse_credential_authorizations([oauth, ssh], org="o", members={"octocat"}, collected_at=NOW, evidence="")
+    assert [(r["kind"], r["privilege"]) for r in rows] == [("github_oauth_token", "write"), ("github_ssh_key", "write")]
+    assert rows[1]["name"] == "laptop" and rows[1]["created_at"] is None

@@ -15,6 +15,9 @@ from pataudit.timeparse import parse_as_of, parse_timestamp
         ("2011-01-26T19:06:43Z", datetime(2011, 1, 26, 19, 6, 43, tzinfo=UTC)),
         ("2021-11-30", datetime(2021, 11, 30, tzinfo=UTC)),
         ("2021-11-30T10:00:00", datetime(2021, 11, 30, 10, tzinfo=UTC)),
+        ("2023-05-16T08:47:09-0700", datetime(2023, 5, 16, 15, 47, 9, tzinfo=UTC)),
+        ("2023-05-16 08:47:09 UTC", datetime(2023, 5, 16, 8, 47, 9, tzinfo=UTC)),
+        ("2023-05-16T08:47:09.5Z", datetime(2023, 5, 16, 8, 47, 9, 500000, tzinfo=UTC)),
     ],
 )
 def test_platform_timestamps_become_utc(text, expected):

@@ -13,7 +13,7 @@ from pataudit.errors import CollectionError
 from pataudit.inventory import make_row, token_id
 from pataudit.timeparse import parse_timestamp
 
-KINDS = ("github_fine_grained_pat", "github_classic_pat", "github_ssh_key")
+KINDS = ("github_fine_grained_pat", "github_classic_pat", "github_ssh_key", "github_oauth_token")
 
 # Privilege mapping (documented in docs/privilege-mapping.md).
 CLASSIC_ADMIN_SCOPES = frozenset(
@@ -135,6 +135,7 @@ def parse_fine_grained_pats(
 
 
 CREDENTIAL_KINDS = {"personal access token": "github_classic_pat", "ssh key": "github_ssh_key"}
+OTHER_CREDENTIAL = "github_oauth_token"  # OAuth app and other SSO-authorised credentials
 
 
 def parse_credential_authorizations(
@@ -144,9 +145,7 @@ def parse_credential_authorizations(
     rows = []
     for index, item in enumerate(items):
         try:
-            kind = CREDENTIAL_KINDS.get(str(item["credential_type"]).lower())
-            if kind is None:
-                continue
+            kind = CREDENTIAL_KINDS.get(str(item["credential_type"]).lower(), OTHER_CREDENTIAL)
             scopes = list(item.get("scopes") or [])
             owner = item["login"]
             rows.append(
@@ -163,7 +162,7 @@ def parse_credential_authorizations(
                     expires_at=parse_timestamp(item.get("authorized_credential_expires_at")),
                     last_used_at=parse_timestamp(item.get("credential_accessed_at")),
                     scopes=" ".join(scopes),
-                    privilege=classic_privilege(scopes) if kind == "github_classic_pat" else "write",
+                    privilege=classic_privilege(scopes) if kind != "github_ssh_key" else "write",
                     resource_scope="all",
                     collected_at=collected_at,
                     evidence=evidence,
