@@ -107,7 +107,75 @@ class GitlabFileSource(Strict):
     collected_at: UtcDatetime | None = None
 
 
-Source = Annotated[AwsSource | GithubFileSource | GitlabFileSource, Field(discriminator="type")]
+class AzureDevOpsSource(Strict):
+    """Azure DevOps PATs of an organisation: live (Token Admin + Graph) or from saved payloads."""
+
+    type: Literal["azure_devops"]
+    name: str | None = None
+    organization: Annotated[str, Field(min_length=1)]
+    base_url: str = "https://vssps.dev.azure.com"
+    token_env: str | None = None
+    bearer_env: str | None = None
+    users: Path | None = None
+    personal_access_tokens: Path | None = None
+    collected_at: UtcDatetime | None = None
+
+
+class JenkinsSource(Strict):
+    """Jenkins API tokens: live (script console), from a JENKINS_HOME copy, or from a saved tokens.json."""
+
+    type: Literal["jenkins"]
+    name: str | None = None
+    server: Annotated[str, Field(min_length=1)]
+    url: str | None = None
+    user_env: str | None = None
+    token_env: str | None = None
+    jenkins_home: Path | None = None
+    tokens: Path | None = None
+    collected_at: UtcDatetime | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> JenkinsSource:
+        if sum(x is not None for x in (self.url, self.jenkins_home, self.tokens)) != 1:
+            raise ValueError("give exactly one of url (live), jenkins_home (offline copy) or tokens (saved payload)")
+        return self
+
+
+class CircleciSource(Strict):
+    """CircleCI context environment variables of an organisation."""
+
+    type: Literal["circleci"]
+    name: str | None = None
+    owner_id: Annotated[str, Field(min_length=1)]
+    base_url: str = "https://circleci.com"
+    token_env: str | None = None
+    contexts: Path | None = None
+    collected_at: UtcDatetime | None = None
+
+
+class TerraformCloudSource(Strict):
+    """Terraform Cloud/Enterprise organisation, team and user tokens."""
+
+    type: Literal["terraform_cloud"]
+    name: str | None = None
+    organization: Annotated[str, Field(min_length=1)]
+    base_url: str = "https://app.terraform.io"
+    token_env: str | None = None
+    tokens: Path | None = None
+    collected_at: UtcDatetime | None = None
+
+
+SOURCE_TYPES = ("aws", "github", "gitlab", "azure_devops", "jenkins", "circleci", "terraform_cloud")
+AnySource = (
+    AwsSource
+    | GithubFileSource
+    | GitlabFileSource
+    | AzureDevOpsSource
+    | JenkinsSource
+    | CircleciSource
+    | TerraformCloudSource
+)
+Source = Annotated[AnySource, Field(discriminator="type")]
 
 
 class ControlPolicy(Strict):
@@ -238,7 +306,7 @@ def key_path(loc: tuple[Any, ...]) -> str:
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif item in ("aws", "github", "gitlab") and parts and parts[-1].endswith("]"):
+        elif item in SOURCE_TYPES and parts and parts[-1].endswith("]"):
             continue
         else:
             parts.append(("." if parts else "") + str(item))
@@ -252,9 +320,9 @@ def _friendly(error: dict[str, Any]) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind == "union_tag_invalid":
-        return f"unknown source type {error['input'].get('type')!r}; use one of aws, github, gitlab"
+        return f"unknown source type {error['input'].get('type')!r}; use one of {', '.join(SOURCE_TYPES)}"
     if kind == "union_tag_not_found":
-        return "each source needs a `type` (aws, github or gitlab)"
+        return f"each source needs a `type` ({', '.join(SOURCE_TYPES)})"
     if kind == "string_pattern_mismatch" and error["loc"][-1] == "account_id":
         return "must be a 12-digit AWS account id, quoted in YAML"
     message = re.sub(r"^Value error, ", "", error["msg"])
@@ -270,7 +338,7 @@ def _check_unique_source_names(path: Path, config: Config) -> None:
         seen.add(label)
 
 
-def source_label(source: AwsSource | GithubFileSource | GitlabFileSource) -> str:
+def source_label(source: AnySource) -> str:
     """A stable, human-readable name for a configured source: `aws:123456789012`, `github:acme`."""
     if source.name:
         return source.name
@@ -280,6 +348,12 @@ def source_label(source: AwsSource | GithubFileSource | GitlabFileSource) -> str
         if source.accounts:
             return "aws:" + ",".join(source.accounts)
         return f"aws:{source.account_id or 'caller'}"
-    if isinstance(source, GithubFileSource):
-        return f"github:{source.org}"
-    return f"gitlab:{source.instance}"
+    scope = {
+        GithubFileSource: lambda s: s.org,
+        GitlabFileSource: lambda s: s.instance,
+        AzureDevOpsSource: lambda s: s.organization,
+        JenkinsSource: lambda s: s.server,
+        CircleciSource: lambda s: s.owner_id,
+        TerraformCloudSource: lambda s: s.organization,
+    }[type(source)](source)
+    return f"{source.type}:{scope}"

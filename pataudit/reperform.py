@@ -13,10 +13,33 @@ from pathlib import Path
 from typing import Any
 
 from pataudit.collectors.base import COLLECTION_NOTE
-from pataudit.config import AwsSource, Config, GithubFileSource, GitlabFileSource, LoadedConfig, source_label
+from pataudit.config import (
+    AnySource,
+    AwsSource,
+    AzureDevOpsSource,
+    CircleciSource,
+    Config,
+    GithubFileSource,
+    GitlabFileSource,
+    JenkinsSource,
+    LoadedConfig,
+    TerraformCloudSource,
+    source_label,
+)
 from pataudit.errors import InputError
 
-SourceConfig = AwsSource | GithubFileSource | GitlabFileSource
+SourceConfig = AnySource
+# source type -> (config model, key naming its scope, {config key: evidence file}) for the newer sources
+SAVED_FORMS: dict[str, tuple[type, str, dict[str, str]]] = {
+    "azure_devops": (
+        AzureDevOpsSource,
+        "organization",
+        {"users": "users.json", "personal_access_tokens": "personal_access_tokens.json"},
+    ),
+    "jenkins": (JenkinsSource, "server", {"tokens": "tokens.json"}),
+    "circleci": (CircleciSource, "owner_id", {"contexts": "contexts.json"}),
+    "terraform_cloud": (TerraformCloudSource, "organization", {"tokens": "tokens.json"}),
+}
 
 
 def _note(folder: Path) -> dict[str, Any]:
@@ -33,22 +56,28 @@ def _present(folder: Path, name: str) -> Path | None:
 
 def _aws(folder: Path, note: dict[str, Any], original: AwsSource | None, name: str) -> AwsSource:
     return AwsSource(
-        type="aws", name=name, account_id=note["scope"], owner_tag=original.owner_tag if original else None,
+        type="aws",
+        name=name,
+        account_id=note["scope"],
+        owner_tag=original.owner_tag if original else None,
         credential_report=folder / "credential_report.csv.gz",
         credential_report_generated_at=note["data_as_of"],
         access_keys=_present(folder, "access_keys.json"),
         authorization_details=_present(folder, "authorization_details.json"),
         account_summary=_present(folder, "account_summary.json"),
-    )  # fmt: skip
+    )
 
 
 def _github(folder: Path, note: dict[str, Any], name: str) -> GithubFileSource:
     return GithubFileSource(
-        type="github", name=name, org=note["scope"], collected_at=note["data_as_of"],
+        type="github",
+        name=name,
+        org=note["scope"],
+        collected_at=note["data_as_of"],
         personal_access_tokens=_present(folder, "personal_access_tokens.json"),
         credential_authorizations=_present(folder, "credential_authorizations.json"),
         members=_present(folder, "members.json"),
-    )  # fmt: skip
+    )
 
 
 def _gitlab(folder: Path, note: dict[str, Any], name: str) -> GitlabFileSource:
@@ -56,9 +85,13 @@ def _gitlab(folder: Path, note: dict[str, Any], name: str) -> GitlabFileSource:
     if tokens is None:
         raise InputError(f"{folder}: personal_access_tokens.json.gz is missing")
     return GitlabFileSource(
-        type="gitlab", name=name, instance=note["scope"], collected_at=note["data_as_of"],
-        personal_access_tokens=tokens, users=_present(folder, "users.json"),
-    )  # fmt: skip
+        type="gitlab",
+        name=name,
+        instance=note["scope"],
+        collected_at=note["data_as_of"],
+        personal_access_tokens=tokens,
+        users=_present(folder, "users.json"),
+    )
 
 
 def sources_from_evidence(evidence: Path, config: Config) -> list[SourceConfig]:
@@ -78,6 +111,14 @@ def sources_from_evidence(evidence: Path, config: Config) -> list[SourceConfig]:
             sources.append(_github(folder, note, name))
         elif note["type"] == "gitlab":
             sources.append(_gitlab(folder, note, name))
+        elif note["type"] in SAVED_FORMS:
+            model, scope_key, files = SAVED_FORMS[note["type"]]
+            paths = {key: _present(folder, file) for key, file in files.items()}
+            sources.append(
+                model(
+                    type=note["type"], name=name, collected_at=note["data_as_of"], **{scope_key: note["scope"]}, **paths
+                )
+            )
         else:
             raise InputError(f"{folder}: cannot re-perform source type {note['type']!r}")
     return sources

@@ -42,6 +42,8 @@ PAYLOAD_FIELDS = (
     "credential_authorizations",
     "members",
     "users",
+    "tokens",
+    "contexts",
 )
 
 
@@ -54,6 +56,9 @@ def check_payload_files(loaded: LoadedConfig) -> None:
                 raise ConfigError(
                     f"{loaded.path}: sources[{index}].{field}: file not found: {loaded.resolve(relative)}"
                 )
+        home = getattr(source, "jenkins_home", None)
+        if home is not None and not loaded.resolve(home).is_dir():
+            raise ConfigError(f"{loaded.path}: sources[{index}].jenkins_home: folder not found: {loaded.resolve(home)}")
 
 
 def collect_all(loaded: LoadedConfig, progress: Progress) -> list[Collection]:

@@ -33,7 +33,8 @@ BASE = {
         ),
         (
             {"sources": [{"type": "bitbucket"}]},
-            "sources[0]: unknown source type 'bitbucket'; use one of aws, github, gitlab",
+            "sources[0]: unknown source type 'bitbucket'; use one of aws, github, gitlab, azure_devops, jenkins, "
+            "circleci, terraform_cloud",
         ),
         ({"sources": [{"type": "github", "org": "acme", "token": "x"}]}, "sources[0].token: unknown key"),
         (

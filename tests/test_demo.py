@@ -51,7 +51,7 @@ def test_demo_data_is_what_the_generator_writes(tmp_path):
     generator = ROOT / "examples/demo/generate.py"
     subprocess.run([sys.executable, str(generator), str(tmp_path)], check=True)
     written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert len(written) == 37
+    assert len(written) == 49
     for relative in written:
         assert (tmp_path / relative).read_bytes() == (ROOT / "examples/demo" / relative).read_bytes(), relative
 

@@ -478,6 +478,82 @@ def iso_gl(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+# ---------------------------------------------------------------- Azure DevOps and Jenkins
+ADO_SCOPES = ["vso.code", "vso.build_execute", "vso.code_write", "vso.packaging", "vso.work_write"]
+
+
+def azure_devops_payloads(crowd: list[Person], tokens: list[Token], q: int, as_of: date):
+    now = at(as_of, 8)
+    users = [
+        {
+            "subjectKind": "user",
+            "principalName": f"{p.login.replace('-', '.')}@northwind.example",
+            "displayName": p.login.replace("-", " ").title(),
+            "origin": "aad",
+            "descriptor": f"aad.{i:04d}",
+        }
+        for i, p in enumerate(crowd)
+        if not gone(p, q)
+    ]
+    by_descriptor: dict[str, list] = {}
+    for t in tokens:
+        if t.born > q:
+            continue
+        owner = int(t.draws["second"] * len(crowd))
+        person = crowd[owner]
+        if gone(person, q) and t.bad("removed", q, 2.0):
+            continue
+        created = now - timedelta(days=10 + int(t.draws["stale"] * 300))
+        lifetime = 730 if t.bad("lifetime", q) else 90 + int(t.draws["expiry"] * 200)
+        full = t.bad("admin", q, 0.7)
+        scope = "app_token" if full else " ".join(ADO_SCOPES[: 1 + t.ident % len(ADO_SCOPES)])
+        by_descriptor.setdefault(f"aad.{owner:04d}", []).append(
+            {
+                "authorizationId": f"6d2b{t.ident:04d}-0000-4000-8000-00000000{t.ident:04d}",
+                "displayName": f"{person.login.split('-')[0]} {['pipeline', 'cli', 'nuget', 'boards'][t.ident % 4]}",
+                "scope": scope,
+                "targetAccounts": None if t.bad("scope", q) else ["b7f3c1e2-0000-4000-8000-000000000001"],
+                "validFrom": created.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                "validTo": (created + timedelta(days=lifetime)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                "isValid": not (t.draws["stale"] < 0.07 and q >= 1),
+                "isPublic": False,
+                "token": None,
+                "alternateToken": None,
+            }
+        )
+    return users, [{"descriptor": d, "value": v} for d, v in sorted(by_descriptor.items())]
+
+
+def jenkins_payload(crowd: list[Person], tokens: list[Token], q: int, as_of: date):
+    now = at(as_of, 7)
+    users: dict[str, list] = {}
+    for t in tokens:
+        if t.born > q or t.bad("removed", q, 1.2):
+            continue
+        person = crowd[int(t.draws["second"] * len(crowd))]
+        old = t.bad("rotate", q)
+        created = now - timedelta(days=200 + t.ident * 3 if old else 5 + int(t.draws["expiry"] * 60))
+        used = (
+            None
+            if t.bad("unused", q) and t.draws["unused"] < 0.1
+            else now - timedelta(days=int(t.draws["unused"] * 30))
+        )
+        users.setdefault(person.login, []).append(
+            {
+                "uuid": hashlib.md5(f"jenkins-{t.ident}-{old}".encode()).hexdigest()[:8] + f"-{t.ident:04d}",
+                "name": ["deploy", "ci", "nightly", "release"][t.ident % 4],
+                "creationDate": created.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+00:00",
+                "useCounter": 0 if used is None else 1 + t.ident % 50,
+                "lastUseDate": None if used is None else used.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+00:00",
+                "legacy": t.ident % 13 == 0 and q < 2,
+            }
+        )
+    return [
+        {"user": login, "fullName": login.replace("-", " ").title(), "tokens": items}
+        for login, items in sorted(users.items())
+    ]
+
+
 # ---------------------------------------------------------------- config
 def config_text(period: str, as_of: date, q: int) -> str:
     stale_dev = q == 1
@@ -508,6 +584,15 @@ sources:
     personal_access_tokens: gitlab/personal_access_tokens.json
     users: gitlab/users.json
     collected_at: {at(as_of, 11).isoformat()}
+  - type: azure_devops
+    organization: northwind
+    personal_access_tokens: azure_devops/personal_access_tokens.json
+    users: azure_devops/users.json
+    collected_at: {at(as_of, 8).isoformat()}
+  - type: jenkins
+    server: ci.northwind.example
+    tokens: jenkins/tokens.json
+    collected_at: {at(as_of, 7).isoformat()}
 policy:
   max_evidence_age_hours: 48
   controls:
@@ -549,6 +634,8 @@ def main(target: Path = HERE) -> None:
     fg.append(Token(92, "northwind-release-bot", -1, draws(rng)))
     classic = [Token(i, rng.choice(crowd).login, -1, draws(rng)) for i in range(56)]
     gl = [Token(i, "", rng.choice([-1, -1, -1, 0, 1, 2, 3]), draws(rng)) for i in range(104)]
+    ado = [Token(i, "", rng.choice([-1, -1, 0, 1, 2, 3]), draws(rng)) for i in range(40)]
+    jk = [Token(i, "", rng.choice([-1, -1, 0, 1, 2]), draws(rng)) for i in range(30)]
     index = []
     for q, (period, as_of) in enumerate(QUARTERS):
         folder = target / period
@@ -557,6 +644,7 @@ def main(target: Path = HERE) -> None:
         dev_csv, _ = aws_report(DEV, dev_users, by_login, q, as_of, local)
         grants, auths, members = github_payloads(local, crowd, fg, classic, q, as_of)
         tokens, users = gitlab_payloads(local, crowd, gl, q, as_of)
+        ado_users, ado_tokens = azure_devops_payloads(crowd, ado, q, as_of)
         files = {
             "aws-prod/credential_report.csv": prod_csv,
             "aws-prod/access_keys.json": _json(prod_keys),
@@ -566,6 +654,9 @@ def main(target: Path = HERE) -> None:
             "github/members.json": _json(members),
             "gitlab/personal_access_tokens.json": _json(tokens),
             "gitlab/users.json": _json(users),
+            "azure_devops/users.json": _json(ado_users),
+            "azure_devops/personal_access_tokens.json": _json(ado_tokens),
+            "jenkins/tokens.json": _json(jenkins_payload(crowd, jk, q, as_of)),
             "pataudit.yaml": config_text(period, as_of, q),
         }
         for name, text in files.items():

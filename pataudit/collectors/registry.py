@@ -6,14 +6,33 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pataudit.collectors import aws, aws_live, github, gitlab
+from pataudit.collectors import aws, aws_live, azure_devops, circleci, github, gitlab, jenkins, terraform_cloud
 from pataudit.collectors.base import Collection, ScopeError, SourceRecord
-from pataudit.config import AwsSource, GithubFileSource, GitlabFileSource, LoadedConfig, source_label
+from pataudit.config import (
+    AnySource,
+    AwsSource,
+    AzureDevOpsSource,
+    CircleciSource,
+    GithubFileSource,
+    GitlabFileSource,
+    JenkinsSource,
+    LoadedConfig,
+    TerraformCloudSource,
+    source_label,
+)
 from pataudit.errors import CollectionError
 
 Progress = Callable[[str], None]
-SourceConfig = AwsSource | GithubFileSource | GitlabFileSource
-KINDS_BY_TYPE: dict[str, tuple[str, ...]] = {"aws": aws.KINDS, "github": github.KINDS, "gitlab": gitlab.KINDS}
+SourceConfig = AnySource
+KINDS_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "aws": aws.KINDS,
+    "github": github.KINDS,
+    "gitlab": gitlab.KINDS,
+    "azure_devops": azure_devops.KINDS,
+    "jenkins": jenkins.KINDS,
+    "circleci": circleci.KINDS,
+    "terraform_cloud": terraform_cloud.KINDS,
+}
 
 
 def kinds_for(source_type: str) -> tuple[str, ...]:
@@ -69,10 +88,74 @@ def _collect_gitlab(
     )
 
 
+def _collect_azure_devops(
+    source: AzureDevOpsSource, loaded: LoadedConfig, label: str, now: datetime, progress: Progress
+) -> Collection:
+    return azure_devops.collect(
+        label=label,
+        organization=source.organization,
+        base_url=source.base_url,
+        token_env=source.token_env,
+        bearer_env=source.bearer_env,
+        users_file=_optional(loaded, source.users),
+        tokens_file=_optional(loaded, source.personal_access_tokens),
+        collected_at=source.collected_at,
+        started_at=now,
+    )
+
+
+def _collect_jenkins(
+    source: JenkinsSource, loaded: LoadedConfig, label: str, now: datetime, progress: Progress
+) -> Collection:
+    return jenkins.collect(
+        label=label,
+        server=source.server,
+        url=source.url,
+        user_env=source.user_env,
+        token_env=source.token_env,
+        jenkins_home=_optional(loaded, source.jenkins_home),
+        tokens_file=_optional(loaded, source.tokens),
+        collected_at=source.collected_at,
+        started_at=now,
+    )
+
+
+def _collect_circleci(
+    source: CircleciSource, loaded: LoadedConfig, label: str, now: datetime, progress: Progress
+) -> Collection:
+    return circleci.collect(
+        label=label,
+        owner_id=source.owner_id,
+        base_url=source.base_url,
+        token_env=source.token_env,
+        contexts_file=_optional(loaded, source.contexts),
+        collected_at=source.collected_at,
+        started_at=now,
+    )
+
+
+def _collect_terraform_cloud(
+    source: TerraformCloudSource, loaded: LoadedConfig, label: str, now: datetime, progress: Progress
+) -> Collection:
+    return terraform_cloud.collect(
+        label=label,
+        organization=source.organization,
+        base_url=source.base_url,
+        token_env=source.token_env,
+        tokens_file=_optional(loaded, source.tokens),
+        collected_at=source.collected_at,
+        started_at=now,
+    )
+
+
 COLLECTORS: dict[str, Callable[..., Collection]] = {
     "aws": _collect_aws,
     "github": _collect_github,
     "gitlab": _collect_gitlab,
+    "azure_devops": _collect_azure_devops,
+    "jenkins": _collect_jenkins,
+    "circleci": _collect_circleci,
+    "terraform_cloud": _collect_terraform_cloud,
 }
 
 

@@ -1,0 +1,108 @@
+"""CircleCI context environment variables: CI secrets whose age is their rotation age (values never stored).
+
+Fetch: `GET /api/v2/context?owner-id=…` and `GET /api/v2/context/{id}/environment-variable`, both paged by
+`next_page_token`. Saved form: `contexts.json` = a list of contexts, each with `environment_variables`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pataudit.collectors.base import Collection, SourceRecord
+from pataudit.collectors.http_json import JsonClient, secret_from_env
+from pataudit.collectors.payload_files import canonical_json, read_json_list
+from pataudit.collectors.redact import drop_secrets
+from pataudit.errors import CollectionError
+from pataudit.inventory import make_row, token_id
+from pataudit.timeparse import parse_timestamp
+
+KINDS = ("circleci_context_secret",)
+EXTRA_SECRETS = frozenset({"value"})
+PERMISSIONS = ("a personal API token of an organisation member who can view its contexts",)
+
+
+def parse_contexts(contexts: list[dict[str, Any]], *, owner: str, collected_at: datetime, evidence: str) -> list[dict]:
+    """One row per environment variable of every context."""
+    rows = []
+    for context in contexts:
+        for variable in context.get("environment_variables") or []:
+            try:
+                created = parse_timestamp(variable.get("created_at"))
+                rows.append(
+                    make_row(
+                        token_id=token_id(
+                            "circleci", owner, "circleci_context_secret", f"{context['id']}/{variable['variable']}"
+                        ),
+                        source="circleci",
+                        scope=owner,
+                        kind="circleci_context_secret",
+                        name=f"{context.get('name', context['id'])}/{variable['variable']}",
+                        owner=context.get("name", context["id"]),
+                        owner_type="service",
+                        created_at=created,
+                        last_rotated_at=parse_timestamp(variable.get("updated_at")) or created,
+                        usage_tracked=False,
+                        collected_at=collected_at,
+                        evidence=evidence,
+                    )
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                raise CollectionError(f"context {context.get('id', '?')}: bad environment variable: {exc}") from None
+    return rows
+
+
+def _paged(client: JsonClient, path: str, operation: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    while True:
+        body = client.json(path, operation, params)
+        items += body.get("items") or []
+        if not body.get("next_page_token"):
+            return items
+        params = {**params, "page-token": body["next_page_token"]}
+
+
+def fetch(base_url: str, owner_id: str, token_env: str | None) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Every context of the owner with its environment variables (names and dates only)."""
+    client = JsonClient(base_url, {"Circle-Token": secret_from_env(token_env, "CircleCI API token")})
+    contexts = _paged(client, "api/v2/context", "context", {"owner-id": owner_id})
+    for context in contexts:
+        variables = _paged(client, f"api/v2/context/{context['id']}/environment-variable", "environment-variable", {})
+        context["environment_variables"] = drop_secrets(variables, EXTRA_SECRETS)
+    return drop_secrets(contexts, EXTRA_SECRETS), dict(client.calls)
+
+
+def collect(
+    *,
+    label: str,
+    owner_id: str,
+    base_url: str,
+    token_env: str | None,
+    contexts_file: Path | None,
+    collected_at: datetime | None,
+    started_at: datetime,
+) -> Collection:
+    """Live or from `contexts.json`, into a Collection."""
+    live = contexts_file is None
+    record = SourceRecord(
+        label=label,
+        type="circleci",
+        scope=owner_id,
+        started_at=started_at,
+        permissions=list(PERMISSIONS),
+        method="live (CircleCI API v2)" if live else "saved payloads (CircleCI API v2)",
+    )
+    collection = Collection(record=record)
+    if live:
+        contexts, record.api_calls = fetch(base_url, owner_id, token_env)
+        data_time = started_at
+    else:
+        contexts = [drop_secrets(c, EXTRA_SECRETS) for c in read_json_list(contexts_file, key="items")]
+        data_time = collected_at
+    record.data_as_of = data_time
+    collection.keep_note(owner_id, data_time)
+    evidence = collection.keep(owner_id, "contexts.json", canonical_json(contexts))
+    collection.rows = parse_contexts(contexts, owner=owner_id, collected_at=data_time or started_at, evidence=evidence)
+    record.notes.append("CircleCI does not record when a context variable was last used")
+    return collection
