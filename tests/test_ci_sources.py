@@ -206,3 +206,45 @@ def test_offline_jenkins_home_copy(tmp_path, cli):
         if path.is_file():
             data = path.read_bytes()
             assert PLANTED[6] not in (gzip.decompress(data) if path.suffix == ".gz" else data).decode("latin-1")
+
+
+def test_azure_devops_saved_token_admin_response_as_documented(tmp_path, cli):
+    """A Token Admin response saved as the API returns it: {"value": [session tokens], "continuationToken": …}."""
+    from fake_platforms import ADO_USERS, ado_pat
+
+    users = {"count": 2, "value": [{**ADO_USERS[0][0], "originId": "11111111-aaaa-4000-8000-000000000001"}]}
+    token = {**ado_pat("z9", "from export", "vso.code_write", 10, -50, None), "userId": users["value"][0]["originId"]}
+    gone = {**ado_pat("z8", "orphan", "vso.code", 10, -50, ["o"]), "userId": "22222222-bbbb-4000-8000-000000000002"}
+    (tmp_path / "users.json").write_text(json.dumps(users))
+    (tmp_path / "pats.json").write_text(json.dumps({"value": [token, gone], "continuationToken": None}))
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "organization": "X",
+                "period": "p",
+                "store": {"url": f"sqlite:///{tmp_path}/h"},
+                "sources": [
+                    {
+                        "type": "azure_devops",
+                        "organization": "contoso",
+                        "users": "users.json",
+                        "personal_access_tokens": "pats.json",
+                    }
+                ],
+            }
+        )
+    )
+    out = tmp_path / "out"
+    assert cli("run", "--config", str(config), "--out", str(out))[0] == 0
+    found = findings_of(out)
+    prefix = "azure_devops:contoso:azure_devops_pat:"
+    assert found[("owner_active", prefix + "z9")]["status"] == "PASS"
+    assert found[("owner_active", prefix + "z8")]["status"] == "FAIL"
+    assert found[("least_resource_scope", prefix + "z9")]["status"] == "FAIL"
+    assert (
+        PLANTED[0]
+        not in gzip.decompress(
+            (out / "evidence/azure_devops/contoso/personal_access_tokens.json.gz").read_bytes()
+        ).decode()
+    )

@@ -46,13 +46,22 @@ def parse_tokens(
     collected_at: datetime,
     evidence: str,
 ) -> list[dict[str, Any]]:
-    """Rows for every PAT; the owner is active when listed in Graph and not deleted in its identity provider."""
-    by_descriptor = {u["descriptor"]: u for u in users or [] if "descriptor" in u}
+    """Rows for every PAT; the owner is active when listed in Graph and not deleted in its identity provider.
+
+    `tokens` holds {descriptor, value: [session tokens]} groups (what the live fetch saves) or bare session
+    tokens as one Token Admin response lists them; a bare token's owner is matched by its `userId`.
+    """
+    by_id = {u[key]: u for u in users or [] for key in ("descriptor", "originId", "id") if u.get(key)}
+    groups = [t for t in tokens if "value" in t and "authorizationId" not in t]
+    bare = [t for t in tokens if "authorizationId" in t]
+    if bare:
+        groups.append({"descriptor": "", "value": bare})
     rows = []
-    for entry in tokens:
+    for entry in groups:
         descriptor = entry.get("descriptor", "")
-        user = by_descriptor.get(descriptor)
         for index, token in enumerate(entry.get("value") or []):
+            owner_key = descriptor or str(token.get("userId") or "")
+            user = by_id.get(owner_key)
             try:
                 valid_to = parse_timestamp(token.get("validTo"))
                 valid = token.get("isValid", True)
@@ -67,7 +76,7 @@ def parse_tokens(
                         scope=organization,
                         kind="azure_devops_pat",
                         name=token.get("displayName") or "",
-                        owner=(user or {}).get("principalName") or descriptor,
+                        owner=(user or {}).get("principalName") or owner_key,
                         owner_type="human" if (user or {}).get("subjectKind", "user") == "user" else "service",
                         owner_active=_active(user, users is not None),
                         created_at=parse_timestamp(token.get("validFrom")),
