@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -119,14 +118,3 @@ def validate(frame: pd.DataFrame) -> list[str]:
     if frame["collected_at"].isna().any():
         problems.append("collected_at must be set on every row")
     return problems
-
-
-def empty() -> pd.DataFrame:
-    """An empty inventory with the contract's columns and dtypes."""
-    return to_frame([])
-
-
-def age_days(column: pd.Series, as_of: datetime) -> pd.Series:
-    """Whole days from each timestamp to `as_of` (NaN where the timestamp is null)."""
-    delta = pd.Timestamp(as_of) - column
-    return delta.dt.total_seconds() / 86400.0
