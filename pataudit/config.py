@@ -97,14 +97,29 @@ class GithubFileSource(Strict):
 
 
 class GitlabFileSource(Strict):
-    """A GitLab instance or group read from saved REST API payloads."""
+    """A GitLab instance or group: from saved REST API payloads, or live (`url` + `token_env`)."""
 
     type: Literal["gitlab"]
     name: str | None = None
     instance: Annotated[str, Field(min_length=1)] = "gitlab.com"
-    personal_access_tokens: Path
+    personal_access_tokens: Path | None = None
     users: Path | None = None
+    deploy_tokens: Path | None = None
+    trigger_tokens: Path | None = None
     collected_at: UtcDatetime | None = None
+    url: str | None = None
+    token_env: str | None = None
+    group: str | None = None
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> GitlabFileSource:
+        files = (self.personal_access_tokens, self.users, self.deploy_tokens, self.trigger_tokens)
+        if any(f is not None for f in files):
+            if self.url or self.group:
+                raise ValueError("give either saved payload files or url (live), not both")
+        elif not (self.url and self.token_env):
+            raise ValueError("give saved payload files (personal_access_tokens, ...) or url and token_env (live)")
+        return self
 
 
 class AzureDevOpsSource(Strict):

@@ -81,17 +81,11 @@ def _github(folder: Path, note: dict[str, Any], name: str) -> GithubFileSource:
 
 
 def _gitlab(folder: Path, note: dict[str, Any], name: str) -> GitlabFileSource:
-    tokens = _present(folder, "personal_access_tokens.json")
-    if tokens is None:
-        raise InputError(f"{folder}: personal_access_tokens.json.gz is missing")
-    return GitlabFileSource(
-        type="gitlab",
-        name=name,
-        instance=note["scope"],
-        collected_at=note["data_as_of"],
-        personal_access_tokens=tokens,
-        users=_present(folder, "users.json"),
-    )
+    keys = ("personal_access_tokens", "users", "deploy_tokens", "trigger_tokens")
+    files = {key: _present(folder, f"{key}.json") for key in keys}
+    if not any(files.values()):
+        raise InputError(f"{folder}: no GitLab payloads to re-perform")
+    return GitlabFileSource(type="gitlab", name=name, instance=note["scope"], collected_at=note["data_as_of"], **files)
 
 
 def sources_from_evidence(evidence: Path, config: Config) -> list[SourceConfig]:

@@ -44,6 +44,8 @@ PAYLOAD_FIELDS = (
     "users",
     "tokens",
     "contexts",
+    "deploy_tokens",
+    "trigger_tokens",
 )
 
 

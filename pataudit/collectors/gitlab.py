@@ -3,6 +3,7 @@ Parse side; no API calls here."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,11 @@ from pataudit.errors import CollectionError
 from pataudit.inventory import make_row, token_id
 from pataudit.timeparse import parse_timestamp
 
-KINDS = ("gitlab_pat", "gitlab_project_token", "gitlab_group_token")
+KINDS = ("gitlab_pat", "gitlab_project_token", "gitlab_group_token", "gitlab_deploy_token", "gitlab_trigger_token")
+PERMISSIONS = (
+    "read_api as an administrator (every user's tokens, users, deploy tokens); "
+    "or Owner of the group (its projects' triggers and deploy tokens)",
+)
 
 # Scope mapping (documented in docs/privilege-mapping.md).
 ADMIN_SCOPES = frozenset({"api", "sudo", "admin_mode"})
@@ -111,12 +116,132 @@ def parse_personal_access_tokens(
     return rows
 
 
+def parse_deploy_tokens(items: list[dict[str, Any]], *, instance: str, collected_at: datetime, evidence: str) -> list:
+    """Rows for deploy tokens (`GET /deploy_tokens`, or per project/group with a `holder` path added)."""
+    rows = []
+    for item in items:
+        try:
+            holder = item.get("holder") or "instance"
+            status = "revoked" if item.get("revoked") else ("expired" if item.get("expired") else "active")
+            scopes = list(item.get("scopes") or [])
+            rows.append(
+                make_row(
+                    token_id=token_id("gitlab", instance, "gitlab_deploy_token", item["id"]),
+                    source="gitlab",
+                    scope=instance,
+                    kind="gitlab_deploy_token",
+                    name=f"{holder}: {item.get('name') or ''}",
+                    owner=item.get("username") or holder,
+                    owner_type="service",
+                    owner_active="true",
+                    expires_at=parse_timestamp(item.get("expires_at")),
+                    usage_tracked=False,
+                    status=status,
+                    scopes=" ".join(scopes),
+                    privilege=gitlab_privilege(scopes),
+                    resource_scope="selected",
+                    collected_at=collected_at,
+                    evidence=evidence,
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CollectionError(f"deploy token {item.get('id', '?')}: {exc}") from None
+    return rows
+
+
+def parse_trigger_tokens(items: list[dict[str, Any]], *, instance: str, collected_at: datetime, evidence: str) -> list:
+    """Rows for pipeline trigger tokens (`GET /projects/:id/triggers`, with a `project` path added)."""
+    rows = []
+    for item in items:
+        try:
+            owner = (item.get("owner") or {}).get("username") or "unknown"
+            created = parse_timestamp(item.get("created_at"))
+            rows.append(
+                make_row(
+                    token_id=token_id("gitlab", instance, "gitlab_trigger_token", item["id"]),
+                    source="gitlab",
+                    scope=instance,
+                    kind="gitlab_trigger_token",
+                    name=f"{item.get('project', '?')}: {item.get('description') or ''}",
+                    owner=owner,
+                    owner_type="human" if item.get("owner") else "unknown",
+                    created_at=created,
+                    last_rotated_at=created,
+                    last_used_at=parse_timestamp(item.get("last_used")),
+                    expires_at=parse_timestamp(item.get("expires_at")),
+                    privilege="write",
+                    resource_scope="selected",
+                    collected_at=collected_at,
+                    evidence=evidence,
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CollectionError(f"trigger token {item.get('id', '?')}: {exc}") from None
+    return rows
+
+
+def mark_owner_activity(rows: list[dict[str, Any]], users: list[dict[str, Any]] | None) -> None:
+    """Trigger tokens belong to the user who created them: set owner_active from the users list."""
+    if users is None:
+        return
+    states = {str(u.get("username")): u for u in users}
+    for row in rows:
+        if row["kind"] == "gitlab_trigger_token" and row["owner"] in states:
+            row["owner_active"] = _owner_active(states[row["owner"]], True)
+
+
+@dataclass
+class GitlabPayloads:
+    """What is read from a GitLab instance or group, live or from saved files."""
+
+    personal_access_tokens: list[dict[str, Any]] | None = None
+    users: list[dict[str, Any]] | None = None
+    deploy_tokens: list[dict[str, Any]] | None = None
+    trigger_tokens: list[dict[str, Any]] | None = None
+
+
+def collect_payloads(
+    payloads: GitlabPayloads, collection: Collection, instance: str, collected_at: datetime
+) -> list[dict[str, Any]]:
+    """Keep every payload as evidence and parse it into rows."""
+    rows: list[dict[str, Any]] = []
+    if payloads.users is not None:
+        collection.keep(instance, "users.json", canonical_json(payloads.users))
+    else:
+        collection.record.notes.append("users not given: owner_active is unknown and bot tokens cannot be told apart")
+    if payloads.personal_access_tokens is not None:
+        evidence = collection.keep(
+            instance, "personal_access_tokens.json", canonical_json(payloads.personal_access_tokens)
+        )
+        rows += parse_personal_access_tokens(
+            payloads.personal_access_tokens,
+            payloads.users,
+            instance=instance,
+            collected_at=collected_at,
+            evidence=evidence,
+        )
+    if payloads.deploy_tokens is not None:
+        evidence = collection.keep(instance, "deploy_tokens.json", canonical_json(payloads.deploy_tokens))
+        rows += parse_deploy_tokens(
+            payloads.deploy_tokens, instance=instance, collected_at=collected_at, evidence=evidence
+        )
+    if payloads.trigger_tokens is not None:
+        evidence = collection.keep(instance, "trigger_tokens.json", canonical_json(payloads.trigger_tokens))
+        rows += parse_trigger_tokens(
+            payloads.trigger_tokens, instance=instance, collected_at=collected_at, evidence=evidence
+        )
+    mark_owner_activity(rows, payloads.users)
+    return rows
+
+
 def collect_from_files(
     *,
     label: str,
     instance: str,
-    personal_access_tokens: Path,
+    personal_access_tokens: Path | None,
     users: Path | None,
+    deploy_tokens: Path | None,
+    trigger_tokens: Path | None,
     collected_at: datetime | None,
     started_at: datetime,
 ) -> Collection:
@@ -127,25 +252,15 @@ def collect_from_files(
         scope=instance,
         method="saved payloads (GitLab REST API)",
         started_at=started_at,
-        permissions=["read_api (administrator, for all users' tokens)"],
+        permissions=list(PERMISSIONS),
+        data_as_of=collected_at,
     )
     collection = Collection(record=record)
-    data_time = collected_at
-    record.data_as_of = data_time
-    collection.keep_note(instance, data_time)
-    tokens = read_json_list(personal_access_tokens)
-    evidence = collection.keep(instance, "personal_access_tokens.json", canonical_json(tokens))
-    user_items = None
-    if users:
-        user_items = read_json_list(users)
-        collection.keep(instance, "users.json", canonical_json(user_items))
-    else:
-        record.notes.append("users not given: owner_active is unknown and bot tokens cannot be told apart")
-    collection.rows = parse_personal_access_tokens(
-        tokens,
-        user_items,
-        instance=instance,
-        collected_at=data_time or started_at,
-        evidence=evidence,
-    )
+    collection.keep_note(instance, collected_at)
+
+    def read(path: Path | None) -> list[dict[str, Any]] | None:
+        return read_json_list(path) if path else None
+
+    payloads = GitlabPayloads(read(personal_access_tokens), read(users), read(deploy_tokens), read(trigger_tokens))
+    collection.rows = collect_payloads(payloads, collection, instance, collected_at or started_at)
     return collection

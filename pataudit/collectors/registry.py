@@ -6,7 +6,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pataudit.collectors import aws, aws_live, azure_devops, circleci, github, gitlab, jenkins, terraform_cloud
+from pataudit.collectors import (
+    aws,
+    aws_live,
+    azure_devops,
+    circleci,
+    github,
+    gitlab,
+    gitlab_live,
+    jenkins,
+    terraform_cloud,
+)
 from pataudit.collectors.base import Collection, ScopeError, SourceRecord
 from pataudit.config import (
     AnySource,
@@ -78,11 +88,23 @@ def _collect_github(
 def _collect_gitlab(
     source: GitlabFileSource, loaded: LoadedConfig, label: str, now: datetime, progress: Progress
 ) -> Collection:
+    if source.url:
+        return gitlab_live.collect_live(
+            label=label,
+            instance=source.instance,
+            url=source.url,
+            token_env=source.token_env,
+            group=source.group,
+            started_at=now,
+            progress=progress,
+        )
     return gitlab.collect_from_files(
         label=label,
         instance=source.instance,
-        personal_access_tokens=loaded.resolve(source.personal_access_tokens),
+        personal_access_tokens=_optional(loaded, source.personal_access_tokens),
         users=_optional(loaded, source.users),
+        deploy_tokens=_optional(loaded, source.deploy_tokens),
+        trigger_tokens=_optional(loaded, source.trigger_tokens),
         collected_at=source.collected_at,
         started_at=now,
     )
