@@ -84,16 +84,52 @@ class AwsSource(Strict):
         return self.credential_report is None
 
 
+GITHUB_PAYLOAD_KEYS = (
+    "members",
+    "outside_collaborators",
+    "personal_access_tokens",
+    "personal_access_token_requests",
+    "credential_authorizations",
+    "actions_secrets",
+    "deploy_keys",
+    "installations",
+)
+
+
 class GithubFileSource(Strict):
-    """A GitHub organisation read from saved REST API payloads."""
+    """A GitHub organisation: from saved REST API payloads, or live (`token_env`, and a GitHub App for
+    fine-grained PATs)."""
 
     type: Literal["github"]
     name: str | None = None
     org: Annotated[str, Field(min_length=1)]
-    personal_access_tokens: Path | None = None
-    credential_authorizations: Path | None = None
     members: Path | None = None
+    outside_collaborators: Path | None = None
+    personal_access_tokens: Path | None = None
+    personal_access_token_requests: Path | None = None
+    credential_authorizations: Path | None = None
+    actions_secrets: Path | None = None
+    deploy_keys: Path | None = None
+    installations: Path | None = None
     collected_at: UtcDatetime | None = None
+    base_url: str = "https://api.github.com"
+    token_env: str | None = None
+    app_id: str | None = None
+    app_installation_id: int | None = None
+    app_private_key_env: str | None = None
+    rate_limit_wait_seconds: Annotated[float, Field(gt=0, le=3600)] = 60
+
+    @model_validator(mode="after")
+    def _something_to_read(self) -> GithubFileSource:
+        files = [getattr(self, name) for name in GITHUB_PAYLOAD_KEYS]
+        if not self.token_env and not any(files):
+            raise ValueError("give saved payload files (personal_access_tokens, members, ...) or token_env (live)")
+        return self
+
+    @property
+    def live(self) -> bool:
+        """True when no saved payload is named: the organisation is read from the API."""
+        return self.token_env is not None and not any(getattr(self, name) for name in GITHUB_PAYLOAD_KEYS)
 
 
 class GitlabFileSource(Strict):

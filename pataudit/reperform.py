@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pataudit.collectors.base import COLLECTION_NOTE
+from pataudit.collectors.github import PAYLOADS as GITHUB_PAYLOADS
 from pataudit.config import (
     AnySource,
     AwsSource,
@@ -69,15 +70,8 @@ def _aws(folder: Path, note: dict[str, Any], original: AwsSource | None, name: s
 
 
 def _github(folder: Path, note: dict[str, Any], name: str) -> GithubFileSource:
-    return GithubFileSource(
-        type="github",
-        name=name,
-        org=note["scope"],
-        collected_at=note["data_as_of"],
-        personal_access_tokens=_present(folder, "personal_access_tokens.json"),
-        credential_authorizations=_present(folder, "credential_authorizations.json"),
-        members=_present(folder, "members.json"),
-    )
+    files = {key: _present(folder, f"{key}.json") for key in GITHUB_PAYLOADS}
+    return GithubFileSource(type="github", name=name, org=note["scope"], collected_at=note["data_as_of"], **files)
 
 
 def _gitlab(folder: Path, note: dict[str, Any], name: str) -> GitlabFileSource:

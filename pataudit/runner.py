@@ -46,6 +46,11 @@ PAYLOAD_FIELDS = (
     "contexts",
     "deploy_tokens",
     "trigger_tokens",
+    "outside_collaborators",
+    "personal_access_token_requests",
+    "actions_secrets",
+    "deploy_keys",
+    "installations",
 )
 
 

@@ -82,3 +82,20 @@ def test_failed_source_is_error_not_no_tokens():
     assert "no_classic_pats" in set(errors["control_id"].astype(str))
     assert "no_root_access_keys" not in set(errors["control_id"].astype(str))
     assert errors.iloc[0]["reason"] == ("source github:acme was not fully collected (acme): 401 Bad credentials")
+
+
+def test_several_failures_of_one_scope_are_one_error_finding_per_control():
+    record = SourceRecord(
+        label="github:acme",
+        type="github",
+        scope="acme",
+        method="live",
+        started_at=AS_OF,
+        errors=[ScopeError("acme", "members: HTTP 401"), ScopeError("acme", "repositories: HTTP 401")],
+    )
+    findings = judge([], records=[record])
+    rows = findings[(findings["token_id"] == "github:acme:*") & (findings["control_id"] == "owner_active")]
+    assert len(rows) == 1
+    assert rows.iloc[0]["reason"] == (
+        "source github:acme was not fully collected (acme): members: HTTP 401; repositories: HTTP 401"
+    )

@@ -156,13 +156,16 @@ def _source_errors(
     rows = []
     for record in records:
         relevant = applies_to == "all" or bool(set(kinds_for(record.type)) & set(applies_to))
+        by_scope: dict[str, list[str]] = {}
         for error in record.errors if relevant else ():
+            by_scope.setdefault(error.scope, []).append(error.message)
+        for scope, messages in by_scope.items():
             rows.append(
                 {
                     "control_id": control_id,
-                    "token_id": f"{record.type}:{error.scope}:*",
+                    "token_id": f"{record.type}:{scope}:*",
                     "status": "ERROR",
-                    "reason": f"source {record.label} was not fully collected ({error.scope}): {error.message}",
+                    "reason": f"source {record.label} was not fully collected ({scope}): {'; '.join(messages)}",
                     "severity": severity,
                     "waiver_id": "",
                 }

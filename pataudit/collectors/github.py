@@ -3,17 +3,27 @@ and SSH keys, and members (for owner_active). Parse side; no API calls here."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pataudit.collectors.base import Collection, SourceRecord
 from pataudit.collectors.payload_files import canonical_json, read_json_list
+from pataudit.config import GITHUB_PAYLOAD_KEYS
 from pataudit.errors import CollectionError
 from pataudit.inventory import make_row, token_id
 from pataudit.timeparse import parse_timestamp
 
-KINDS = ("github_fine_grained_pat", "github_classic_pat", "github_ssh_key", "github_oauth_token")
+KINDS = (
+    "github_fine_grained_pat",
+    "github_classic_pat",
+    "github_ssh_key",
+    "github_oauth_token",
+    "github_actions_secret",
+    "github_deploy_key",
+    "github_app_installation",
+)
 
 # Privilege mapping (documented in docs/privilege-mapping.md).
 CLASSIC_ADMIN_SCOPES = frozenset(
@@ -173,6 +183,127 @@ def parse_credential_authorizations(
     return rows
 
 
+def parse_token_requests(
+    requests_: list[dict[str, Any]], *, org: str, members: set[str] | None, collected_at: datetime, evidence: str
+) -> list[dict[str, Any]]:
+    """Pending fine-grained PAT requests (`/personal-access-token-requests`): not yet usable, so inactive."""
+    rows = parse_fine_grained_pats(
+        [{**r, "token_id": f"request-{r['id']}", "access_granted_at": r.get("created_at")} for r in requests_],
+        org=org,
+        members=members,
+        collected_at=collected_at,
+        evidence=evidence,
+    )
+    for row in rows:
+        row["status"] = "inactive"
+    return rows
+
+
+def parse_actions_secrets(items: list[dict[str, Any]], *, org: str, collected_at: datetime, evidence: str) -> list:
+    """GitHub Actions secrets (org level, or with a `repository`): `updated_at` is the last rotation."""
+    rows = []
+    for item in items:
+        try:
+            repository = item.get("repository")
+            created = parse_timestamp(item.get("created_at"))
+            org_wide = repository is None and item.get("visibility") in (None, "all")
+            rows.append(
+                make_row(
+                    token_id=token_id("github", org, "github_actions_secret", f"{repository or 'org'}/{item['name']}"),
+                    source="github",
+                    scope=org,
+                    kind="github_actions_secret",
+                    name=f"{repository or org}: {item['name']}",
+                    owner=repository or org,
+                    owner_type="service",
+                    owner_active="true",
+                    created_at=created,
+                    last_rotated_at=parse_timestamp(item.get("updated_at")) or created,
+                    usage_tracked=False,
+                    resource_scope="all" if org_wide else "selected",
+                    collected_at=collected_at,
+                    evidence=evidence,
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CollectionError(f"actions secret {item.get('name', '?')}: {_problem(exc)}") from None
+    return rows
+
+
+def parse_deploy_keys(items: list[dict[str, Any]], *, org: str, collected_at: datetime, evidence: str) -> list:
+    """Repository deploy keys (`/repos/{owner}/{repo}/keys`, with a `repository` added)."""
+    rows = []
+    for item in items:
+        try:
+            rows.append(
+                make_row(
+                    token_id=token_id("github", org, "github_deploy_key", item["id"]),
+                    source="github",
+                    scope=org,
+                    kind="github_deploy_key",
+                    name=f"{item.get('repository', '?')}: {item.get('title') or ''}",
+                    owner=item.get("repository") or org,
+                    owner_type="service",
+                    owner_active="true",
+                    created_at=parse_timestamp(item.get("created_at")),
+                    last_used_at=parse_timestamp(item.get("last_used")),
+                    usage_tracked="last_used" in item,
+                    privilege="read" if item.get("read_only", True) else "write",
+                    resource_scope="selected",
+                    collected_at=collected_at,
+                    evidence=evidence,
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CollectionError(f"deploy key {item.get('id', '?')}: {_problem(exc)}") from None
+    return rows
+
+
+INSTALLATION_ADMIN = frozenset(
+    {
+        "administration",
+        "organization_administration",
+        "members",
+        "secrets",
+        "organization_secrets",
+        "organization_user_blocking",
+    }
+)
+
+
+def parse_installations(items: list[dict[str, Any]], *, org: str, collected_at: datetime, evidence: str) -> list:
+    """GitHub App installations on the org (`/orgs/{org}/installations`): permissions and repository selection."""
+    rows = []
+    for item in items:
+        try:
+            permissions = item.get("permissions") or {}
+            writes = {name for name, level in permissions.items() if str(level) in WRITE_LEVELS}
+            privilege = "admin" if writes & INSTALLATION_ADMIN else ("write" if writes else "read")
+            rows.append(
+                make_row(
+                    token_id=token_id("github", org, "github_app_installation", item["id"]),
+                    source="github",
+                    scope=org,
+                    kind="github_app_installation",
+                    name=str(item.get("app_slug") or item.get("app_id") or ""),
+                    owner=str(item.get("app_slug") or ""),
+                    owner_type="bot",
+                    owner_active="false" if item.get("suspended_at") else "true",
+                    created_at=parse_timestamp(item.get("created_at")),
+                    usage_tracked=False,
+                    status="inactive" if item.get("suspended_at") else "active",
+                    scopes=" ".join(f"{k}:{v}" for k, v in sorted(permissions.items())),
+                    privilege=privilege,
+                    resource_scope="all" if item.get("repository_selection") == "all" else "selected",
+                    collected_at=collected_at,
+                    evidence=evidence,
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CollectionError(f"app installation {item.get('id', '?')}: {_problem(exc)}") from None
+    return rows
+
+
 def _membership(login: str, members: set[str] | None) -> str:
     if members is None:
         return "unknown"
@@ -183,59 +314,85 @@ def _problem(exc: Exception) -> str:
     return f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
 
 
+PAYLOADS = GITHUB_PAYLOAD_KEYS
+EXTRA_SECRETS = frozenset({"value", "encrypted_value"})  # secret values never come back, but never keep them
+PERMISSIONS = (
+    "GitHub App installation with organization_personal_access_tokens: read and "
+    "organization_personal_access_token_requests: read (fine-grained PATs)",
+    "an organisation owner's token with read:org, admin:org (credential authorizations, members, installations)",
+    "repo and admin:repo_hook read for Actions secrets and deploy keys",
+)
+
+
+@dataclass
+class GithubPayloads:
+    """What is read from a GitHub organisation, live or from saved files (None: not read)."""
+
+    members: list[dict[str, Any]] | None = None
+    outside_collaborators: list[dict[str, Any]] | None = None
+    personal_access_tokens: list[dict[str, Any]] | None = None
+    personal_access_token_requests: list[dict[str, Any]] | None = None
+    credential_authorizations: list[dict[str, Any]] | None = None
+    actions_secrets: list[dict[str, Any]] | None = None
+    deploy_keys: list[dict[str, Any]] | None = None
+    installations: list[dict[str, Any]] | None = None
+
+
+PARSERS = {
+    "personal_access_tokens": parse_fine_grained_pats,
+    "personal_access_token_requests": parse_token_requests,
+    "credential_authorizations": parse_credential_authorizations,
+}
+UNOWNED_PARSERS = {
+    "actions_secrets": parse_actions_secrets,
+    "deploy_keys": parse_deploy_keys,
+    "installations": parse_installations,
+}
+MISSING_NOTES = {
+    "members": "members not given: owner_active is unknown for every token",
+    "personal_access_tokens": "fine-grained personal access tokens not read",
+    "credential_authorizations": "credential authorizations not read: classic PATs and SSH keys are not visible",
+}
+
+
+def collect_payloads(payloads: GithubPayloads, collection: Collection, org: str, collected_at: datetime) -> list:
+    """Keep every payload read as evidence and parse it into rows."""
+    members = None
+    if payloads.members is not None:
+        people = payloads.members + (payloads.outside_collaborators or [])
+        members = {str(m["login"]).lower() for m in people if "login" in m}
+    rows: list[dict[str, Any]] = []
+    for name in PAYLOADS:
+        items = getattr(payloads, name)
+        if items is None:
+            if name in MISSING_NOTES:
+                collection.record.notes.append(MISSING_NOTES[name])
+            continue
+        evidence = collection.keep(org, f"{name}.json", canonical_json(items))
+        if name in PARSERS:
+            rows += PARSERS[name](items, org=org, members=members, collected_at=collected_at, evidence=evidence)
+        elif name in UNOWNED_PARSERS:
+            rows += UNOWNED_PARSERS[name](items, org=org, collected_at=collected_at, evidence=evidence)
+    return rows
+
+
 def collect_from_files(
-    *,
-    label: str,
-    org: str,
-    personal_access_tokens: Path | None,
-    credential_authorizations: Path | None,
-    members: Path | None,
-    collected_at: datetime | None,
-    started_at: datetime,
+    *, label: str, org: str, files: dict[str, Path | None], collected_at: datetime | None, started_at: datetime
 ) -> Collection:
-    """Read saved GitHub org payloads into a Collection."""
+    """Read saved GitHub org payloads (`files`: payload name -> path) into a Collection."""
     record = SourceRecord(
         label=label,
         type="github",
         scope=org,
         method="saved payloads (GitHub REST API)",
         started_at=started_at,
-        permissions=["organization_personal_access_tokens: read (GitHub App)", "read:org (SAML SSO owner)"],
+        permissions=list(PERMISSIONS),
+        data_as_of=collected_at,
     )
     collection = Collection(record=record)
-    data_time = collected_at
-    record.data_as_of = data_time
-    collection.keep_note(org, data_time)
-    when = data_time or started_at
-    member_set = None
-    if members:
-        member_items = read_json_list(members)
-        collection.keep(org, "members.json", canonical_json(member_items))
-        member_set = {str(m["login"]).lower() for m in member_items if "login" in m}
-    else:
-        record.notes.append("members not given: owner_active is unknown for every token")
-    if personal_access_tokens:
-        grants = read_json_list(personal_access_tokens)
-        evidence = collection.keep(org, "personal_access_tokens.json", canonical_json(grants))
-        collection.rows += parse_fine_grained_pats(
-            grants,
-            org=org,
-            members=member_set,
-            collected_at=when,
-            evidence=evidence,
-        )
-    else:
-        record.notes.append("fine-grained personal access tokens not given")
-    if credential_authorizations:
-        items = read_json_list(credential_authorizations)
-        evidence = collection.keep(org, "credential_authorizations.json", canonical_json(items))
-        collection.rows += parse_credential_authorizations(
-            items,
-            org=org,
-            members=member_set,
-            collected_at=when,
-            evidence=evidence,
-        )
-    else:
-        record.notes.append("credential authorizations not given: classic PATs and SSH keys are not visible")
+    collection.keep_note(org, collected_at)
+    payloads = GithubPayloads(
+        **{name: read_json_list(path, extra=EXTRA_SECRETS) for name, path in files.items() if path}
+    )
+    collection.rows = collect_payloads(payloads, collection, org, collected_at or started_at)
     return collection

@@ -25,7 +25,7 @@ def read_bytes(path: Path) -> bytes:
     return data
 
 
-def read_json_list(path: Path, *, key: str | None = None) -> list[dict[str, Any]]:
+def read_json_list(path: Path, *, key: str | None = None, extra: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """A saved JSON payload as a list of objects, secrets dropped.
 
     Accepts a JSON array, one object wrapping the array under `key`, or a list of pages (arrays),
@@ -42,7 +42,7 @@ def read_json_list(path: Path, *, key: str | None = None) -> list[dict[str, Any]
     if not isinstance(payload, list) or not all(isinstance(item, dict) for item in payload):
         expected = f"a JSON array of objects (or an object with {key!r})" if key else "a JSON array of objects"
         raise CollectionError(f"{path}: expected {expected}")
-    return drop_secrets(payload)
+    return drop_secrets(payload, extra)
 
 
 def read_json_object(path: Path) -> dict[str, Any]:

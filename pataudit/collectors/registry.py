@@ -12,6 +12,7 @@ from pataudit.collectors import (
     azure_devops,
     circleci,
     github,
+    github_live,
     gitlab,
     gitlab_live,
     jenkins,
@@ -74,14 +75,11 @@ def _optional(loaded: LoadedConfig, relative: Path | None) -> Path | None:
 def _collect_github(
     source: GithubFileSource, loaded: LoadedConfig, label: str, now: datetime, progress: Progress
 ) -> Collection:
+    if source.live:
+        return github_live.collect_live(source, label, now, progress)
+    files = {name: _optional(loaded, getattr(source, name)) for name in github.PAYLOADS}
     return github.collect_from_files(
-        label=label,
-        org=source.org,
-        personal_access_tokens=_optional(loaded, source.personal_access_tokens),
-        credential_authorizations=_optional(loaded, source.credential_authorizations),
-        members=_optional(loaded, source.members),
-        collected_at=source.collected_at,
-        started_at=now,
+        label=label, org=source.org, files=files, collected_at=source.collected_at, started_at=now
     )
 
 
