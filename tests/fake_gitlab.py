@@ -55,6 +55,19 @@ PROJECTS = [
     {"id": 7, "name": "api", "path_with_namespace": "acme/api"},
     {"id": 8, "name": "web", "path_with_namespace": "acme/web"},
 ]
+GROUP_TOKEN = {
+    "id": 501,
+    "name": "group-ci",
+    "revoked": False,
+    "created_at": stamp(50),
+    "scopes": ["read_api"],
+    "user_id": 601,
+    "last_used_at": stamp(3),
+    "active": True,
+    "expires_at": None,
+    "access_level": 30,
+}
+PROJECT_TOKEN = {**GROUP_TOKEN, "id": 502, "name": "project-deploy", "user_id": 602, "scopes": ["write_repository"]}
 TRIGGERS = {
     7: [
         {
@@ -118,6 +131,22 @@ class Handler(BaseHTTPRequestHandler):
         }
         if path in routes:
             return self._page(routes[path], query, path)
+        group_routes = {
+            "/api/v4/groups/acme": {"id": 5, "name": "acme", "full_path": "acme"},
+            "/api/v4/groups/5/descendant_groups": [],
+            "/api/v4/groups/5/members/all": USERS[:2],
+            "/api/v4/groups/5/access_tokens": [GROUP_TOKEN],
+            "/api/v4/groups/5/deploy_tokens": [],
+            "/api/v4/groups/5/projects": PROJECTS,
+            "/api/v4/projects/7/access_tokens": [PROJECT_TOKEN],
+            "/api/v4/projects/7/deploy_tokens": [],
+            "/api/v4/projects/8/deploy_tokens": [],
+        }
+        if path == "/api/v4/projects/8/access_tokens":
+            return self._send(403, {"message": "403 Forbidden"})
+        if path in group_routes:
+            body = group_routes[path]
+            return self._page(body, query, path) if isinstance(body, list) else self._send(200, body)
         if path.startswith("/api/v4/projects/") and path.endswith("/triggers"):
             return self._page(TRIGGERS[int(path.split("/")[4])], query, path)
         return self._send(404, {"message": "404 Not Found"})

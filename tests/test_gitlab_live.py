@@ -8,7 +8,7 @@ import yaml
 from fake_gitlab import ADMIN_TOKEN, PLANTED, fake_gitlab
 
 
-def run(tmp_path, cli, monkeypatch, token=ADMIN_TOKEN):
+def run(tmp_path, cli, monkeypatch, token=ADMIN_TOKEN, **extra):
     monkeypatch.setenv("GITLAB_TOKEN", token)
     with fake_gitlab() as server:
         config = tmp_path / "gl.yaml"
@@ -24,6 +24,7 @@ def run(tmp_path, cli, monkeypatch, token=ADMIN_TOKEN):
                             "instance": "gitlab.acme.test",
                             "url": server.url,
                             "token_env": "GITLAB_TOKEN",
+                            **extra,
                         }
                     ],
                 }
@@ -65,7 +66,10 @@ def test_admin_collection_pages_retries_and_findings(tmp_path, cli, monkeypatch)
 def test_bad_token_is_an_error_not_an_empty_instance(tmp_path, cli, monkeypatch):
     (code, stdout, _), _ = run(tmp_path, cli, monkeypatch, token="wrong")
     assert code == 3
-    assert "INCOMPLETE: gitlab:gitlab.acme.test: gitlab.acme.test: HTTP 401: 401 Unauthorized" in stdout
+    assert (
+        "INCOMPLETE: gitlab:gitlab.acme.test: gitlab.acme.test: personal access tokens: HTTP 401: 401 Unauthorized;"
+        in stdout
+    )
 
 
 def test_live_evidence_reperforms_offline(tmp_path, cli, monkeypatch):
@@ -75,3 +79,18 @@ def test_live_evidence_reperforms_offline(tmp_path, cli, monkeypatch):
     as_of = manifest["run"]["as_of"]
     assert cli("check", "--evidence", str(out / "evidence"), "--as-of", as_of, "--out", str(tmp_path / "c"))[0] == 0
     assert (tmp_path / "c" / "findings.csv").read_bytes() == (out / "findings.csv").read_bytes()
+
+
+def test_group_owner_mode_reads_group_and_project_tokens(tmp_path, cli, monkeypatch):
+    (code, stdout, stderr), _ = run(tmp_path, cli, monkeypatch, group="acme")
+    assert code == 3, stdout + stderr
+    assert "acme/web: project access tokens: HTTP 403: 403 Forbidden" in stdout, "one refused project is ERROR"
+    out = tmp_path / "out"
+    with (out / "inventory.csv").open() as handle:
+        rows = {r["token_id"]: r for r in csv.DictReader(handle)}
+    assert rows["gitlab:gitlab.acme.test:gitlab_group_token:501"]["owner_type"] == "bot"
+    assert rows["gitlab:gitlab.acme.test:gitlab_project_token:502"]["resource_scope"] == "selected"
+    assert "gitlab:gitlab.acme.test:gitlab_trigger_token:10" in rows
+    with (out / "findings.csv").open() as handle:
+        found = {(r["control_id"], r["token_id"]): r for r in csv.DictReader(handle)}
+    assert found[("owner_active", "gitlab:gitlab.acme.test:gitlab_trigger_token:10")]["status"] == "FAIL"

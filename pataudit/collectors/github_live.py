@@ -136,6 +136,10 @@ def fetch(source: GithubFileSource, record: SourceRecord, progress: Progress) ->
         if number % 100 == 0 or number == len(repos):
             progress(f"  {label}: {number}/{len(repos)} repositories")
     payloads.actions_secrets, payloads.deploy_keys = secrets, keys
+    record.notes.append(
+        "GitHub's REST API does not expose the organisation's personal access token policy (allowed token types, "
+        "maximum lifetime, approval): record it from the organisation settings beside this report"
+    )
     record.api_calls = dict(calls)
     return payloads
 

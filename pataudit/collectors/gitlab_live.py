@@ -45,50 +45,76 @@ def _attributes(objects: Any) -> list[dict[str, Any]]:
     return drop_secrets([dict(o.attributes) for o in objects])
 
 
-def _admin(gl: gitlab.Gitlab, progress: Progress, label: str) -> GitlabPayloads:
-    tokens = _attributes(gl.personal_access_tokens.list(iterator=True))
-    users = _attributes(gl.users.list(iterator=True))
-    deploy = _attributes(gl.deploytokens.list(iterator=True))
-    triggers = []
-    projects = list(gl.projects.list(iterator=True, simple=True))
+class Parts:
+    """Reads each part of the collection on its own: a failing endpoint is an ERROR scope, the rest goes on."""
+
+    def __init__(self, instance: str) -> None:
+        self.instance = instance
+        self.errors: list[ScopeError] = []
+
+    def read(self, what: str, fetch: Callable[[], Any], scope: str | None = None) -> list[dict[str, Any]] | None:
+        """`fetch()`'s objects as JSON-ready dicts, or None (and an error recorded) when the API refused."""
+        try:
+            return _attributes(fetch())
+        except gitlab.GitlabError as exc:
+            code = getattr(exc, "response_code", None)
+            message = f"{what}: HTTP {code}: {getattr(exc, 'error_message', exc)}" if code else f"{what}: {exc}"
+            self.errors.append(ScopeError(scope=scope or self.instance, message=message))
+            return None
+
+
+def _admin(gl: gitlab.Gitlab, parts: Parts, progress: Progress, label: str) -> GitlabPayloads:
+    tokens = parts.read("personal access tokens", lambda: gl.personal_access_tokens.list(iterator=True))
+    users = parts.read("users", lambda: gl.users.list(iterator=True))
+    deploy = parts.read("deploy tokens", lambda: gl.deploytokens.list(iterator=True))
+    triggers: list[dict[str, Any]] = []
+    projects = parts.read("projects", lambda: gl.projects.list(iterator=True, simple=True)) or []
     for number, project in enumerate(projects, start=1):
-        for trigger in _attributes(gl.projects.get(project.id, lazy=True).triggers.list(iterator=True)):
-            triggers.append({**trigger, "project": project.path_with_namespace})
+        path = project["path_with_namespace"]
+        listed = parts.read(
+            "triggers", lambda p=project: gl.projects.get(p["id"], lazy=True).triggers.list(iterator=True), path
+        )
+        triggers += [{**t, "project": path} for t in listed or []]
         if number % 100 == 0 or number == len(projects):
             progress(f"  {label}: triggers of {number}/{len(projects)} projects")
     return GitlabPayloads(tokens, users, deploy, triggers)
 
 
-def _group(gl: gitlab.Gitlab, path: str, progress: Progress, label: str) -> GitlabPayloads:
-    group = gl.groups.get(path)
-    groups = [group, *(gl.groups.get(g.id, lazy=True) for g in group.descendant_groups.list(iterator=True))]
-    users = _attributes(group.members_all.list(iterator=True))
-    tokens, deploy, triggers = [], [], []
-    for holder in groups:
-        for token in _attributes(holder.access_tokens.list(iterator=True)):
-            tokens.append({**token, "user_id": token.get("user_id")})
-        deploy += [
-            {**d, "holder": getattr(holder, "full_path", path)}
-            for d in _attributes(holder.deploytokens.list(iterator=True))
-        ]
-    projects = list(group.projects.list(iterator=True, include_subgroups=True, simple=True))
-    for number, listed in enumerate(projects, start=1):
-        project = gl.projects.get(listed.id, lazy=True)
-        tokens += _attributes(project.access_tokens.list(iterator=True))
-        deploy += [
-            {**d, "holder": listed.path_with_namespace} for d in _attributes(project.deploytokens.list(iterator=True))
-        ]
-        triggers += [
-            {**t, "project": listed.path_with_namespace} for t in _attributes(project.triggers.list(iterator=True))
-        ]
-        if number % 100 == 0 or number == len(projects):
-            progress(f"  {label}: {number}/{len(projects)} projects")
+def _holder_tokens(parts: Parts, kind: str, holder: Any, path: str) -> tuple[list, list, list]:
+    """Access tokens (with a bot user standing for each) and deploy tokens of one group or project."""
+    tokens = parts.read(f"{kind} access tokens", lambda: holder.access_tokens.list(iterator=True), path) or []
+    deploy = parts.read(f"{kind} deploy tokens", lambda: holder.deploytokens.list(iterator=True), path) or []
     bots = [
-        {"id": t["user_id"], "username": f"project_{t['user_id']}_bot", "bot": True, "state": "active"}
+        {"id": t["user_id"], "username": f"{kind}_{t['user_id']}_bot", "bot": True, "state": "active"}
         for t in tokens
         if t.get("user_id") is not None
     ]
-    return GitlabPayloads(tokens, users + bots, deploy, triggers)
+    return tokens, [{**d, "holder": path} for d in deploy], bots
+
+
+def _group(gl: gitlab.Gitlab, parts: Parts, path: str, progress: Progress, label: str) -> GitlabPayloads:
+    group = gl.groups.get(path)
+    subgroups = parts.read("subgroups", lambda: group.descendant_groups.list(iterator=True), path) or []
+    users = parts.read("members", lambda: group.members_all.list(iterator=True), path)
+    tokens, deploy, bots, triggers = [], [], [], []
+    holders = [(group, path)] + [(gl.groups.get(g["id"], lazy=True), g["full_path"]) for g in subgroups]
+    for holder, holder_path in holders:
+        found = _holder_tokens(parts, "group", holder, holder_path)
+        tokens, deploy, bots = tokens + found[0], deploy + found[1], bots + found[2]
+    projects = (
+        parts.read("projects", lambda: group.projects.list(iterator=True, include_subgroups=True, simple=True), path)
+        or []
+    )
+    for number, listed in enumerate(projects, start=1):
+        project_path = listed["path_with_namespace"]
+        project = gl.projects.get(listed["id"], lazy=True)
+        found = _holder_tokens(parts, "project", project, project_path)
+        tokens, deploy, bots = tokens + found[0], deploy + found[1], bots + found[2]
+        listed_triggers = parts.read("triggers", lambda p=project: p.triggers.list(iterator=True), project_path)
+        triggers += [{**t, "project": project_path} for t in listed_triggers or []]
+        if number % 100 == 0 or number == len(projects):
+            progress(f"  {label}: {number}/{len(projects)} projects")
+    return GitlabPayloads(tokens, None if users is None else users + bots, deploy, triggers)
 
 
 def collect_live(
@@ -124,7 +150,8 @@ def collect_live(
         )
         gl.session.mount("http://", CountingAdapter(calls))
         gl.session.mount("https://", CountingAdapter(calls))
-        payloads = _group(gl, group, progress, label) if group else _admin(gl, progress, label)
+        parts = Parts(instance)
+        payloads = _group(gl, parts, group, progress, label) if group else _admin(gl, parts, progress, label)
     except (gitlab.GitlabError, CollectionError, OSError) as exc:
         code = getattr(exc, "response_code", None)
         message = f"HTTP {code}: {getattr(exc, 'error_message', exc)}" if code else str(exc)
@@ -132,5 +159,6 @@ def collect_live(
         record.api_calls = dict(calls)
         return collection
     record.api_calls = dict(calls)
+    record.errors.extend(parts.errors)
     collection.rows = collect_payloads(payloads, collection, instance, started_at)
     return collection
