@@ -169,7 +169,7 @@ def test_gitlab_tokens_owner_state_bots_and_revoked():
     assert (api["owner_active"], api["privilege"], api["status"]) == ("false", "admin", "active")
     assert api["expires_at"] == datetime(2026, 12, 1, tzinfo=UTC)
     assert revoked["status"] == "revoked"
-    assert (bot["kind"], bot["owner_type"], bot["resource_scope"]) == ("gitlab_project_token", "bot", "selected")
+    assert (bot["kind"], bot["owner_type"], bot["resource_scope"]) == ("gitlab_project_token", "service", "selected")
 
 
 def test_payload_reader_drops_secrets_and_accepts_pages(tmp_path):

@@ -88,7 +88,7 @@ def test_group_owner_mode_reads_group_and_project_tokens(tmp_path, cli, monkeypa
     out = tmp_path / "out"
     with (out / "inventory.csv").open() as handle:
         rows = {r["token_id"]: r for r in csv.DictReader(handle)}
-    assert rows["gitlab:gitlab.acme.test:gitlab_group_token:501"]["owner_type"] == "bot"
+    assert rows["gitlab:gitlab.acme.test:gitlab_group_token:501"]["owner_type"] == "service"
     assert rows["gitlab:gitlab.acme.test:gitlab_project_token:502"]["resource_scope"] == "selected"
     assert "gitlab:gitlab.acme.test:gitlab_trigger_token:10" in rows
     with (out / "findings.csv").open() as handle:

@@ -48,16 +48,16 @@ def gitlab_privilege(scopes: list[str]) -> str:
 
 
 def _token_kind(user: dict[str, Any] | None) -> tuple[str, str]:
-    """(kind, owner_type) from the owning user: project/group access tokens belong to bot users."""
+    """(kind, owner_type) from the owning user: project and group access tokens belong to bot users (service owners)."""
     if not user:
         return "gitlab_pat", "unknown"
     username = str(user.get("username", ""))
     if user.get("bot"):
         if username.startswith("project_"):
-            return "gitlab_project_token", "bot"
+            return "gitlab_project_token", "service"
         if username.startswith("group_"):
-            return "gitlab_group_token", "bot"
-        return "gitlab_pat", "bot"
+            return "gitlab_group_token", "service"
+        return "gitlab_pat", "service"
     return "gitlab_pat", "human"
 
 
