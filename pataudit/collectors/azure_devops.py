@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pataudit.collectors.base import Collection, SourceRecord
+from pataudit.collectors.base import Collection
 from pataudit.collectors.http_json import JsonClient, secret_from_env
 from pataudit.collectors.payload_files import canonical_json, read_json_list
 from pataudit.collectors.redact import drop_secrets
@@ -154,31 +154,30 @@ def collect(
     started_at: datetime,
 ) -> Collection:
     """Live (Graph + Token Admin) or from saved payloads, into a Collection."""
-    live = tokens_file is None
-    record = SourceRecord(
+    if tokens_file is None:
+        users, tokens, calls = fetch(base_url, organization, token_env, bearer_env)
+        method, data_time = "live (Azure DevOps Token Admin and Graph REST APIs)", started_at
+    else:
+        users = read_json_list(users_file, key="value") if users_file else None
+        tokens = [drop_secrets(t, EXTRA_SECRETS) for t in read_json_list(tokens_file, key="value")]
+        method, data_time, calls = "saved payloads (Azure DevOps REST)", collected_at, {}
+    collection = Collection.begin(
         label=label,
         type="azure_devops",
         scope=organization,
+        method=method,
         started_at=started_at,
-        permissions=list(PERMISSIONS),
-        method="live (Azure DevOps Token Admin and Graph REST APIs)" if live else "saved payloads (Azure DevOps REST)",
+        permissions=PERMISSIONS,
+        data_as_of=data_time,
     )
-    collection = Collection(record=record)
-    if live:
-        users, tokens, record.api_calls = fetch(base_url, organization, token_env, bearer_env)
-        data_time = started_at
-    else:
-        users = read_json_list(users_file, key="value") if users_file else None
-        tokens = read_json_list(tokens_file, key="value")
-        tokens = [drop_secrets(t, EXTRA_SECRETS) for t in tokens]
-        data_time = collected_at
-    record.data_as_of = data_time
-    collection.keep_note(organization, data_time)
+    collection.record.api_calls = calls
     if users is not None:
         collection.keep(organization, "users.json", canonical_json(users))
     evidence = collection.keep(organization, "personal_access_tokens.json", canonical_json(tokens))
     collection.rows = parse_tokens(
         users, tokens, organization=organization, collected_at=data_time or started_at, evidence=evidence
     )
-    record.notes.append("Azure DevOps does not record when a PAT was last used: usage controls are not applicable")
+    collection.record.notes.append(
+        "Azure DevOps does not record when a PAT was last used: usage controls are not applicable"
+    )
     return collection

@@ -85,6 +85,32 @@ class Collection:
     rows: list[dict[str, Any]] = field(default_factory=list)
     payloads: dict[str, bytes] = field(default_factory=dict)
 
+    @classmethod
+    def begin(
+        cls,
+        *,
+        label: str,
+        type: str,
+        scope: str,
+        method: str,
+        started_at: datetime,
+        permissions: tuple[str, ...],
+        data_as_of: datetime | None,
+    ) -> Collection:
+        """A new collection of one scope, its record filled in and its `collection.json` kept."""
+        record = SourceRecord(
+            label=label,
+            type=type,
+            scope=scope,
+            method=method,
+            started_at=started_at,
+            permissions=list(permissions),
+            data_as_of=data_as_of,
+        )
+        collection = cls(record=record)
+        collection.keep_note(scope, data_as_of)
+        return collection
+
     def keep(self, scope: str, name: str, data: bytes) -> str:
         """Keep a payload as evidence of `scope`; returns its path in the run output."""
         path = evidence_path(self.record.type, scope, name)

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pataudit.collectors.base import Collection, SourceRecord
+from pataudit.collectors.base import Collection
 from pataudit.collectors.http_json import JsonClient, secret_from_env
 from pataudit.collectors.payload_files import canonical_json, read_json_list
 from pataudit.collectors.redact import drop_secrets
@@ -84,25 +84,23 @@ def collect(
     started_at: datetime,
 ) -> Collection:
     """Live or from `contexts.json`, into a Collection."""
-    live = contexts_file is None
-    record = SourceRecord(
+    if contexts_file is None:
+        contexts, calls = fetch(base_url, owner_id, token_env)
+        method, data_time = "live (CircleCI API v2)", started_at
+    else:
+        contexts = [drop_secrets(c, EXTRA_SECRETS) for c in read_json_list(contexts_file, key="items")]
+        method, data_time, calls = "saved payloads (CircleCI API v2)", collected_at, {}
+    collection = Collection.begin(
         label=label,
         type="circleci",
         scope=owner_id,
+        method=method,
         started_at=started_at,
-        permissions=list(PERMISSIONS),
-        method="live (CircleCI API v2)" if live else "saved payloads (CircleCI API v2)",
+        permissions=PERMISSIONS,
+        data_as_of=data_time,
     )
-    collection = Collection(record=record)
-    if live:
-        contexts, record.api_calls = fetch(base_url, owner_id, token_env)
-        data_time = started_at
-    else:
-        contexts = [drop_secrets(c, EXTRA_SECRETS) for c in read_json_list(contexts_file, key="items")]
-        data_time = collected_at
-    record.data_as_of = data_time
-    collection.keep_note(owner_id, data_time)
+    collection.record.api_calls = calls
     evidence = collection.keep(owner_id, "contexts.json", canonical_json(contexts))
     collection.rows = parse_contexts(contexts, owner=owner_id, collected_at=data_time or started_at, evidence=evidence)
-    record.notes.append("CircleCI does not record when a context variable was last used")
+    collection.record.notes.append("CircleCI does not record when a context variable was last used")
     return collection

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pataudit.collectors.base import Collection, SourceRecord
+from pataudit.collectors.base import Collection
 from pataudit.collectors.payload_files import canonical_json, read_json_list
 from pataudit.config import GITHUB_PAYLOAD_KEYS
 from pataudit.errors import CollectionError
@@ -380,17 +380,15 @@ def collect_from_files(
     *, label: str, org: str, files: dict[str, Path | None], collected_at: datetime | None, started_at: datetime
 ) -> Collection:
     """Read saved GitHub org payloads (`files`: payload name -> path) into a Collection."""
-    record = SourceRecord(
+    collection = Collection.begin(
         label=label,
         type="github",
         scope=org,
         method="saved payloads (GitHub REST API)",
         started_at=started_at,
-        permissions=list(PERMISSIONS),
+        permissions=PERMISSIONS,
         data_as_of=collected_at,
     )
-    collection = Collection(record=record)
-    collection.keep_note(org, collected_at)
     payloads = GithubPayloads(
         **{name: read_json_list(path, extra=EXTRA_SECRETS) for name, path in files.items() if path}
     )

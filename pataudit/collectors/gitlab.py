@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pataudit.collectors.base import Collection, SourceRecord
+from pataudit.collectors.base import Collection
 from pataudit.collectors.payload_files import canonical_json, read_json_list
 from pataudit.errors import CollectionError
 from pataudit.inventory import make_row, token_id
@@ -246,17 +246,15 @@ def collect_from_files(
     started_at: datetime,
 ) -> Collection:
     """Read saved GitLab payloads into a Collection."""
-    record = SourceRecord(
+    collection = Collection.begin(
         label=label,
         type="gitlab",
         scope=instance,
         method="saved payloads (GitLab REST API)",
         started_at=started_at,
-        permissions=list(PERMISSIONS),
+        permissions=PERMISSIONS,
         data_as_of=collected_at,
     )
-    collection = Collection(record=record)
-    collection.keep_note(instance, collected_at)
 
     def read(path: Path | None) -> list[dict[str, Any]] | None:
         return read_json_list(path) if path else None

@@ -15,7 +15,7 @@ from typing import Any
 
 import jenkins
 
-from pataudit.collectors.base import Collection, SourceRecord
+from pataudit.collectors.base import Collection
 from pataudit.collectors.http_json import secret_from_env
 from pataudit.collectors.payload_files import canonical_json, read_json_list
 from pataudit.errors import CollectionError
@@ -167,19 +167,17 @@ def collect(
             fetch(url or "", user_env, token_env),
             started_at,
         )
-    record = SourceRecord(
+    collection = Collection.begin(
         label=label,
         type="jenkins",
         scope=server,
         method=method,
         started_at=started_at,
-        permissions=list(PERMISSIONS),
+        permissions=PERMISSIONS,
         data_as_of=data_time,
     )
     if method.startswith("live"):
-        record.api_calls = {"scriptText": 1}
-    collection = Collection(record=record)
-    collection.keep_note(server, data_time)
+        collection.record.api_calls = {"scriptText": 1}
     evidence = collection.keep(server, "tokens.json", canonical_json(users))
     collection.rows = parse_tokens(users, server=server, collected_at=data_time or started_at, evidence=evidence)
     return collection

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pataudit.collectors.base import Collection, SourceRecord
+from pataudit.collectors.base import Collection
 from pataudit.collectors.http_json import JsonClient, secret_from_env
 from pataudit.collectors.payload_files import canonical_json, read_json_object
 from pataudit.collectors.redact import drop_secrets
@@ -115,27 +115,25 @@ def collect(
     started_at: datetime,
 ) -> Collection:
     """Live or from `tokens.json`, into a Collection."""
-    live = tokens_file is None
-    record = SourceRecord(
+    if tokens_file is None:
+        tokens, calls = fetch(base_url, organization, token_env)
+        method, data_time = "live (Terraform Cloud API v2)", started_at
+    else:
+        tokens, calls = read_json_object(tokens_file), {}
+        method, data_time = "saved payloads (Terraform Cloud API v2)", collected_at
+    collection = Collection.begin(
         label=label,
         type="terraform_cloud",
         scope=organization,
+        method=method,
         started_at=started_at,
-        permissions=list(PERMISSIONS),
-        method="live (Terraform Cloud API v2)" if live else "saved payloads (Terraform Cloud API v2)",
+        permissions=PERMISSIONS,
+        data_as_of=data_time,
     )
-    collection = Collection(record=record)
-    if live:
-        tokens, record.api_calls = fetch(base_url, organization, token_env)
-        data_time = started_at
-    else:
-        tokens = read_json_object(tokens_file)
-        data_time = collected_at
-    record.data_as_of = data_time
-    collection.keep_note(organization, data_time)
+    collection.record.api_calls = calls
     evidence = collection.keep(organization, "tokens.json", canonical_json(tokens))
     collection.rows = parse_tokens(
         tokens, organization=organization, collected_at=data_time or started_at, evidence=evidence
     )
-    record.notes.append("the Terraform Cloud API lists only the caller's own user tokens")
+    collection.record.notes.append("the Terraform Cloud API lists only the caller's own user tokens")
     return collection
