@@ -216,7 +216,40 @@ class TerraformCloudSource(Strict):
     collected_at: UtcDatetime | None = None
 
 
-SOURCE_TYPES = ("aws", "github", "gitlab", "azure_devops", "jenkins", "circleci", "terraform_cloud")
+class GcpSource(Strict):
+    """GCP service-account keys: live (an organisation, folders or projects) or one project's saved payloads."""
+
+    type: Literal["gcp"]
+    name: str | None = None
+    organization: Annotated[str, Field(pattern=r"^\d+$")] | None = None
+    folders: list[str] = Field(default_factory=list)
+    projects: list[str] = Field(default_factory=list)
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+    credentials_file: Path | None = None
+    anonymous: bool = False
+    max_workers: Annotated[int, Field(ge=1, le=32)] = 4
+    resource_manager_endpoint: str | None = None
+    iam_endpoint: str | None = None
+    policy_analyzer_endpoint: str = "https://policyanalyzer.googleapis.com"
+    org_policy_endpoint: str = "https://orgpolicy.googleapis.com"
+    project_id: str | None = None
+    project_payloads: Path | None = None
+    collected_at: UtcDatetime | None = None
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> GcpSource:
+        scopes = sum(bool(x) for x in (self.organization, self.folders, self.projects))
+        if self.project_payloads is not None:
+            if not self.project_id or scopes:
+                raise ValueError("project_payloads needs project_id and no organization, folders or projects")
+        elif scopes != 1:
+            raise ValueError("give exactly one of organization, folders or projects (or project_payloads)")
+        return self
+
+
+SOURCE_TYPES = ("aws", "github", "gitlab", "azure_devops", "jenkins", "circleci", "terraform_cloud", "gcp")
 AnySource = (
     AwsSource
     | GithubFileSource
@@ -225,6 +258,7 @@ AnySource = (
     | JenkinsSource
     | CircleciSource
     | TerraformCloudSource
+    | GcpSource
 )
 Source = Annotated[AnySource, Field(discriminator="type")]
 
@@ -406,5 +440,6 @@ def source_label(source: AnySource) -> str:
         JenkinsSource: lambda s: s.server,
         CircleciSource: lambda s: s.owner_id,
         TerraformCloudSource: lambda s: s.organization,
+        GcpSource: lambda s: s.project_id or s.organization or ",".join(s.folders or s.projects),
     }[type(source)](source)
     return f"{source.type}:{scope}"

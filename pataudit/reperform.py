@@ -20,6 +20,7 @@ from pataudit.config import (
     AzureDevOpsSource,
     CircleciSource,
     Config,
+    GcpSource,
     GithubFileSource,
     GitlabFileSource,
     JenkinsSource,
@@ -99,6 +100,16 @@ def sources_from_evidence(evidence: Path, config: Config) -> list[SourceConfig]:
             sources.append(_github(folder, note, name))
         elif note["type"] == "gitlab":
             sources.append(_gitlab(folder, note, name))
+        elif note["type"] == "gcp":
+            sources.append(
+                GcpSource(
+                    type="gcp",
+                    name=name,
+                    project_id=note["scope"],
+                    project_payloads=folder,
+                    collected_at=note["data_as_of"],
+                )
+            )
         elif note["type"] in SAVED_FORMS:
             model, scope_key, files = SAVED_FORMS[note["type"]]
             paths = {key: _present(folder, file) for key, file in files.items()}

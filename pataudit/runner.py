@@ -63,9 +63,12 @@ def check_payload_files(loaded: LoadedConfig) -> None:
                 raise ConfigError(
                     f"{loaded.path}: sources[{index}].{field}: file not found: {loaded.resolve(relative)}"
                 )
-        home = getattr(source, "jenkins_home", None)
-        if home is not None and not loaded.resolve(home).is_dir():
-            raise ConfigError(f"{loaded.path}: sources[{index}].jenkins_home: folder not found: {loaded.resolve(home)}")
+        for folder_key in ("jenkins_home", "project_payloads"):
+            folder = getattr(source, folder_key, None)
+            if folder is not None and not loaded.resolve(folder).is_dir():
+                raise ConfigError(
+                    f"{loaded.path}: sources[{index}].{folder_key}: folder not found: {loaded.resolve(folder)}"
+                )
 
 
 def collect_all(loaded: LoadedConfig, progress: Progress) -> list[Collection]:

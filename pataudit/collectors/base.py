@@ -96,8 +96,10 @@ class Collection:
         started_at: datetime,
         permissions: tuple[str, ...],
         data_as_of: datetime | None,
+        note: bool = True,
     ) -> Collection:
-        """A new collection of one scope, its record filled in and its `collection.json` kept."""
+        """A new collection, its record filled in; with `note`, the scope's `collection.json` is kept too
+        (a source spanning several scopes keeps one per scope it reads instead)."""
         record = SourceRecord(
             label=label,
             type=type,
@@ -108,7 +110,8 @@ class Collection:
             data_as_of=data_as_of,
         )
         collection = cls(record=record)
-        collection.keep_note(scope, data_as_of)
+        if note:
+            collection.keep_note(scope, data_as_of)
         return collection
 
     def keep(self, scope: str, name: str, data: bytes) -> str:

@@ -11,6 +11,8 @@ from pataudit.collectors import (
     aws_live,
     azure_devops,
     circleci,
+    gcp,
+    gcp_live,
     github,
     github_live,
     gitlab,
@@ -24,6 +26,7 @@ from pataudit.config import (
     AwsSource,
     AzureDevOpsSource,
     CircleciSource,
+    GcpSource,
     GithubFileSource,
     GitlabFileSource,
     JenkinsSource,
@@ -43,6 +46,7 @@ KINDS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "jenkins": jenkins.KINDS,
     "circleci": circleci.KINDS,
     "terraform_cloud": terraform_cloud.KINDS,
+    "gcp": gcp.KINDS,
 }
 
 
@@ -168,6 +172,18 @@ def _collect_terraform_cloud(
     )
 
 
+def _collect_gcp(source: GcpSource, loaded: LoadedConfig, label: str, now: datetime, progress: Progress) -> Collection:
+    if source.project_payloads is None:
+        return gcp_live.collect_live(source, label, now, progress)
+    return gcp.collect_from_files(
+        label=label,
+        project=source.project_id or "",
+        folder=loaded.resolve(source.project_payloads),
+        collected_at=source.collected_at,
+        started_at=now,
+    )
+
+
 COLLECTORS: dict[str, Callable[..., Collection]] = {
     "aws": _collect_aws,
     "github": _collect_github,
@@ -176,6 +192,7 @@ COLLECTORS: dict[str, Callable[..., Collection]] = {
     "jenkins": _collect_jenkins,
     "circleci": _collect_circleci,
     "terraform_cloud": _collect_terraform_cloud,
+    "gcp": _collect_gcp,
 }
 
 
