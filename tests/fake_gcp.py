@@ -137,6 +137,13 @@ class Rest(BaseHTTPRequestHandler):
         world = self.server.world
         path = urlsplit(self.path).path
         world.calls.append(f"POST {path}")
+        if path == "/v3/folders/200:getIamPolicy":
+            email = world.accounts["team-0"][1]
+            return self._send(200, {"bindings": [{"role": "roles/editor", "members": [f"serviceAccount:{email}"]}]})
+        if path.startswith(("/v3/organizations/", "/v3/folders/")) and path.endswith(":getIamPolicy"):
+            return self._send(
+                403, {"error": {"code": 403, "message": "permission denied", "status": "PERMISSION_DENIED"}}
+            )
         if path.endswith(":getIamPolicy"):
             project = path.split("/")[3].split(":")[0]
             emails = world.accounts.get(project, [])

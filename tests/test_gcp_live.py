@@ -68,6 +68,10 @@ def test_organisation_walk_keys_roles_last_use_and_errors(tmp_path, cli):
         rows = {r["token_id"]: r for r in csv.DictReader(handle)}
     assert "predates iam.disableServiceAccountKeyCreation" in rows[key + "k0old"]["name"]
     assert "(conditional)" in rows[key + "k2old"]["scopes"]
+    assert found[("no_admin_privilege", "gcp:team-0:gcp_sa_key:k1old")]["status"] == "FAIL", "editor on folders/200"
+    assert any(
+        "organizations/123456789 not readable" in n for n in json.loads((out / "sources.json").read_text())[0]["notes"]
+    )
     sources = json.loads((out / "sources.json").read_text())[0]
     assert any("Policy Analyzer" in n and "team-0" in n for n in sources["notes"])
     assert sum(1 for c in world.calls if c == "grpc ListServiceAccountKeys sa0@prod-app.iam.gserviceaccount.com") == 2

@@ -43,7 +43,8 @@ def role_privilege(roles: set[str]) -> str:
 def _roles_by_member(policy: dict[str, Any]) -> tuple[dict[str, set[str]], set[str]]:
     roles: dict[str, set[str]] = {}
     conditional: set[str] = set()
-    for binding in policy.get("bindings") or []:
+    inherited = [b for level in policy.get("inherited") or [] for b in level.get("bindings") or []]
+    for binding in (policy.get("bindings") or []) + inherited:
         for member in binding.get("members") or []:
             roles.setdefault(member, set()).add(binding["role"])
             if binding.get("condition"):
@@ -115,7 +116,8 @@ def parse_project(
                     last_used_at=used.get(key_id),
                     usage_tracked=activity is not None,
                     status="inactive" if key.get("disabled") else "active",
-                    scopes=" ".join(sorted(member_roles))
+                    scopes=f"origin={key.get('key_origin', 'unknown')} "
+                    + " ".join(sorted(member_roles))
                     + (" (conditional)" if f"serviceAccount:{email}" in conditional else ""),
                     privilege=privilege,
                     resource_scope="all" if privilege == "admin" else "unknown",
@@ -125,6 +127,9 @@ def parse_project(
             )
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise CollectionError(f"{project}: key {key.get('name', '?')}: {exc}") from None
+    unreadable = (payloads.get("iam_policy") or {}).get("unreadable_ancestors") or []
+    if unreadable:
+        notes.append(f"{project}: IAM policies of {', '.join(unreadable)} not readable: inherited roles may be missing")
     if system_keys:
         notes.append(f"{project}: {system_keys} Google-managed key(s) not inventoried (they rotate automatically)")
     if activity is None:

@@ -67,6 +67,11 @@ class Clients:
         self.source = source
         self.calls: Counter = Counter()
         self.lock = Lock()
+        self.organizations = resourcemanager_v3.OrganizationsClient(
+            credentials=credentials, transport="rest", client_options=options
+        )
+        self.parents: dict[str, str] = {}
+        self.inherited: dict[str, list[dict[str, Any]] | None] = {}
 
     def count(self, operation: str) -> None:
         with self.lock:
@@ -97,9 +102,12 @@ def _walk(clients: Clients, parent: str) -> list[dict[str, Any]]:
         clients, "projects.list", clients.projects.list_projects(parent=parent, retry=QUOTA_RETRY), "projects"
     )
     found = [{"project_id": p.project_id, "labels": dict(p.labels), "state": p.state.name} for p in projects]
+    for project in projects:
+        clients.parents[f"projects/{project.project_id}"] = parent
     for folder in _pages(
         clients, "folders.list", clients.folders.list_folders(parent=parent, retry=QUOTA_RETRY), "folders"
     ):
+        clients.parents[folder.name] = parent
         found += _walk(clients, folder.name)
     return found
 
@@ -124,6 +132,42 @@ def target_projects(clients: Clients, source: GcpSource) -> list[str]:
             continue
         chosen.append(pid)
     return sorted(set(chosen))
+
+
+def _bindings(policy: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "role": b.role,
+            "members": list(b.members),
+            **({"condition": {"title": b.condition.title}} if b.condition.expression else {}),
+        }
+        for b in policy.bindings
+    ]
+
+
+def inherited_policies(clients: Clients, project: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """IAM bindings of the folders and organisation above a project (each read once), and those unreadable."""
+    inherited, unreadable = [], []
+    resource = clients.parents.get(f"projects/{project}")
+    while resource:
+        with clients.lock:
+            known = resource in clients.inherited
+        if not known:
+            client = clients.folders if resource.startswith("folders/") else clients.organizations
+            try:
+                clients.count("ancestors.getIamPolicy")
+                found = _bindings(client.get_iam_policy(resource=resource, retry=QUOTA_RETRY))
+            except api_exceptions.GoogleAPICallError:
+                found = None
+            with clients.lock:
+                clients.inherited[resource] = found
+        bindings = clients.inherited[resource]
+        if bindings is None:
+            unreadable.append(resource)
+        else:
+            inherited.append({"resource": resource, "bindings": bindings})
+        resource = clients.parents.get(resource)
+    return inherited, unreadable
 
 
 def _rest(clients: Clients, url: str, operation: str) -> dict[str, Any] | None:
@@ -161,6 +205,7 @@ def read_project(clients: Clients, project: str) -> dict[str, Any]:
         ]
     clients.count("projects.getIamPolicy")
     policy = clients.projects.get_iam_policy(resource=f"projects/{project}", retry=QUOTA_RETRY)
+    inherited, unreadable = inherited_policies(clients, project)
     bindings = [
         {
             "role": b.role,
@@ -191,7 +236,7 @@ def read_project(clients: Clients, project: str) -> dict[str, Any]:
                 for a in accounts
             ],
             "keys": keys,
-            "iam_policy": {"bindings": bindings},
+            "iam_policy": {"bindings": bindings, "inherited": inherited, "unreadable_ancestors": unreadable},
             "key_activity": None if activity is None else activity.get("activities", []),
             "org_policies": org_policies,
         }
