@@ -24,7 +24,7 @@ test: setup
 
 bench: setup
 	cd bench && ../$(PY) engine_bench.py && ../$(PY) report_bench.py && ../$(PY) aws_collect_bench.py \
-		&& ../$(PY) git_collect_bench.py && ../$(PY) store_bench.py
+		&& ../$(PY) git_collect_bench.py && ../$(PY) gcp_collect_bench.py && ../$(PY) store_bench.py
 
 clean:
 	rm -rf build $(VENV)

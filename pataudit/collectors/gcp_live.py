@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from threading import Lock
+from threading import RLock
 from typing import Any
 
 import google.auth
@@ -66,7 +66,7 @@ class Clients:
         )
         self.source = source
         self.calls: Counter = Counter()
-        self.lock = Lock()
+        self.lock = RLock()
         self.organizations = resourcemanager_v3.OrganizationsClient(
             credentials=credentials, transport="rest", client_options=options
         )
@@ -150,16 +150,14 @@ def inherited_policies(clients: Clients, project: str) -> tuple[list[dict[str, A
     inherited, unreadable = [], []
     resource = clients.parents.get(f"projects/{project}")
     while resource:
-        with clients.lock:
-            known = resource in clients.inherited
-        if not known:
-            client = clients.folders if resource.startswith("folders/") else clients.organizations
-            try:
-                clients.count("ancestors.getIamPolicy")
-                found = _bindings(client.get_iam_policy(resource=resource, retry=QUOTA_RETRY))
-            except api_exceptions.GoogleAPICallError:
-                found = None
-            with clients.lock:
+        with clients.lock:  # each ancestor is read once, whichever project's thread gets there first
+            if resource not in clients.inherited:
+                client = clients.folders if resource.startswith("folders/") else clients.organizations
+                try:
+                    clients.count("ancestors.getIamPolicy")
+                    found = _bindings(client.get_iam_policy(resource=resource, retry=QUOTA_RETRY))
+                except api_exceptions.GoogleAPICallError:
+                    found = None
                 clients.inherited[resource] = found
         bindings = clients.inherited[resource]
         if bindings is None:
