@@ -34,7 +34,7 @@ def test_every_control_fails_somewhere_in_the_demo(demo_run):
     for quarter in out.glob("2026-Q*"):
         with (quarter / "findings.csv").open() as handle:
             failing |= {r["control_id"] for r in csv.DictReader(handle) if r["status"] == "FAIL"}
-    expected = {p.stem for p in (ROOT / "pataudit/checks/controls").glob("*.yaml")} - {"no_user_managed_sa_keys"}
+    expected = {p.stem for p in (ROOT / "pataudit/checks/controls").glob("*.yaml")}
     assert expected <= failing
 
 
@@ -51,7 +51,7 @@ def test_demo_data_is_what_the_generator_writes(tmp_path):
     generator = ROOT / "examples/demo/generate.py"
     subprocess.run([sys.executable, str(generator), str(tmp_path)], check=True)
     written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert len(written) == 49
+    assert len(written) == 69
     for relative in written:
         assert (tmp_path / relative).read_bytes() == (ROOT / "examples/demo" / relative).read_bytes(), relative
 

@@ -66,7 +66,7 @@ def test_demo_quarters_trend_and_recording_twice_does_not_double(store_url, quar
     trend = store.control_trend("key_rotated_within_max_age")
     assert list(trend["period"]) == QUARTERS and trend["score"].is_monotonic_increasing
     sources = store.source_trend()
-    assert set(sources["source"]) == {"aws", "github", "gitlab", "azure_devops", "jenkins"}
+    assert set(sources["source"]) == {"aws", "github", "gitlab", "azure_devops", "jenkins", "gcp"}
 
 
 def test_findings_are_followed_across_runs(store_url, quarters):

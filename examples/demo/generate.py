@@ -554,6 +554,72 @@ def jenkins_payload(crowd: list[Person], tokens: list[Token], q: int, as_of: dat
     ]
 
 
+# ---------------------------------------------------------------- GCP
+GCP_PROJECT = "northwind-prod"
+KEY_SHARE = [0.9, 0.7, 0.5, 0.3]
+SA_NAMES = ["deploy", "etl", "backup", "ci", "metrics", "export", "ml", "dns"]
+
+
+def gcp_payloads(accounts: list[Token], q: int, as_of: date) -> dict[str, object]:
+    now = at(as_of, 5)
+    service_accounts, keys, bindings, activity = [], [], [], []
+    for t in accounts:
+        email = f"{SA_NAMES[t.ident]}@{GCP_PROJECT}.iam.gserviceaccount.com"
+        service_accounts.append(
+            {
+                "name": f"projects/{GCP_PROJECT}/serviceAccounts/{email}",
+                "email": email,
+                "project_id": GCP_PROJECT,
+                "disabled": t.ident == 7 and q >= 2,
+            }
+        )
+        role = (
+            "roles/editor"
+            if t.bad("admin", q, 1.2)
+            else ["roles/storage.objectViewer", "roles/bigquery.dataEditor"][t.ident % 2]
+        )
+        bindings.append({"role": role, "members": [f"serviceAccount:{email}"]})
+        if t.draws["classic"] >= KEY_SHARE[q]:
+            continue
+        old = t.bad("rotate", q)
+        created = now - timedelta(days=150 + t.ident * 20 if old else 10 + t.ident * 3)
+        never = t.bad("expiry", q, 1.3)
+        key_id = hashlib.sha1(f"{email}-{old}".encode()).hexdigest()[:40]
+        name = f"projects/{GCP_PROJECT}/serviceAccounts/{email}/keys/{key_id}"
+        keys.append(
+            {
+                "name": name,
+                "key_type": "USER_MANAGED",
+                "key_origin": "GOOGLE_PROVIDED",
+                "valid_after_time": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "valid_before_time": "9999-12-31T23:59:59Z"
+                if never
+                else (created + timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "disabled": False,
+            }
+        )
+        used = now - timedelta(days=80 if t.bad("unused", q) else 1 + t.ident)
+        activity.append(
+            {
+                "activityType": "serviceAccountKeyLastAuthentication",
+                "fullResourceName": f"//iam.googleapis.com/{name}",
+                "activity": {"lastAuthenticatedTime": used.strftime("%Y-%m-%dT%H:%M:%SZ")},
+            }
+        )
+    policies = {
+        "iam.disableServiceAccountKeyCreation": {
+            "spec": {"updateTime": "2026-05-01T00:00:00Z", "rules": [{"enforce": q >= 1}]}
+        }
+    }
+    return {
+        "service_accounts.json": service_accounts,
+        "keys.json": keys,
+        "iam_policy.json": {"bindings": bindings},
+        "key_activity.json": activity,
+        "org_policies.json": policies,
+    }
+
+
 # ---------------------------------------------------------------- config
 def config_text(period: str, as_of: date, q: int) -> str:
     stale_dev = q == 1
@@ -593,6 +659,10 @@ sources:
     server: ci.northwind.example
     tokens: jenkins/tokens.json
     collected_at: {at(as_of, 7).isoformat()}
+  - type: gcp
+    project_id: {GCP_PROJECT}
+    project_payloads: gcp/{GCP_PROJECT}
+    collected_at: {at(as_of, 5).isoformat()}
 policy:
   max_evidence_age_hours: 48
   controls:
@@ -636,6 +706,7 @@ def main(target: Path = HERE) -> None:
     gl = [Token(i, "", rng.choice([-1, -1, -1, 0, 1, 2, 3]), draws(rng)) for i in range(104)]
     ado = [Token(i, "", rng.choice([-1, -1, 0, 1, 2, 3]), draws(rng)) for i in range(40)]
     jk = [Token(i, "", rng.choice([-1, -1, 0, 1, 2]), draws(rng)) for i in range(30)]
+    gsa = [Token(i, "", -1, draws(rng)) for i in range(8)]
     index = []
     for q, (period, as_of) in enumerate(QUARTERS):
         folder = target / period
@@ -657,6 +728,7 @@ def main(target: Path = HERE) -> None:
             "azure_devops/users.json": _json(ado_users),
             "azure_devops/personal_access_tokens.json": _json(ado_tokens),
             "jenkins/tokens.json": _json(jenkins_payload(crowd, jk, q, as_of)),
+            **{f"gcp/{GCP_PROJECT}/{name}": _json(payload) for name, payload in gcp_payloads(gsa, q, as_of).items()},
             "pataudit.yaml": config_text(period, as_of, q),
         }
         for name, text in files.items():
