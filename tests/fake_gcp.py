@@ -3,15 +3,14 @@ server for IAM Admin v1 built from the client library's own message types (the c
 
 from __future__ import annotations
 
-import json
 from concurrent import futures
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from threading import Thread
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import grpc
+from fake_http import JsonHandler, serving
 from google.cloud.iam_admin_v1 import types
 
 NOW = datetime.now(UTC)
@@ -68,19 +67,8 @@ class World:
         self.quota_failures = {"prod-app"}
 
 
-class Rest(BaseHTTPRequestHandler):
+class Rest(JsonHandler):
     server: RestServer
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _send(self, status: int, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_GET(self) -> None:
         world = self.server.world
@@ -226,14 +214,12 @@ def fake_gcp(world: World | None = None):
     world = world or World()
     rest = RestServer(("127.0.0.1", 0), Rest)
     rest.world = world
-    Thread(target=rest.serve_forever, daemon=True).start()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     server.add_generic_rpc_handlers((iam_handlers(world),))
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     try:
-        yield world, f"http://127.0.0.1:{rest.server_address[1]}", f"127.0.0.1:{port}"
+        with serving(rest):
+            yield world, rest.url, f"127.0.0.1:{port}"
     finally:
         server.stop(0)
-        rest.shutdown()
-        rest.server_close()

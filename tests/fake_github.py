@@ -3,12 +3,12 @@ GitHub App installation tokens and planted secret values."""
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from threading import Thread
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from fake_http import JsonHandler, serving
 
 NOW = datetime.now(UTC)
 OWNER_TOKEN = "ghp_OWNERtokenFORtests000000000000000001"
@@ -119,21 +119,8 @@ DEPLOY_KEYS = {
 }
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     server: FakeGithub
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _send(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def _page(self, items: list, query: dict[str, str], path: str) -> None:
         size, page = int(query.get("per_page", 30)), int(query.get("page", 1))
@@ -195,18 +182,11 @@ class FakeGithub(ThreadingHTTPServer):
     requests: list[str]
     limited: bool
     failed: bool
-    url: str
 
 
 @contextmanager
 def fake_github():
     server = FakeGithub(("127.0.0.1", 0), Handler)
     server.requests, server.limited, server.failed = [], False, False
-    server.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -3,12 +3,12 @@ one transient 500, PRIVATE-TOKEN auth and planted secret values."""
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from threading import Thread
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from fake_http import JsonHandler, serving
 
 NOW = datetime.now(UTC)
 ADMIN_TOKEN = "glpat-admin-xyz"
@@ -84,21 +84,8 @@ TRIGGERS = {
 }
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     server: FakeGitlab
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _send(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def _page(self, items: list, query: dict[str, str], path: str) -> None:
         size = int(query.get("per_page", 20))
@@ -162,11 +149,5 @@ class FakeGitlab(ThreadingHTTPServer):
 def fake_gitlab():
     server = FakeGitlab(("127.0.0.1", 0), Handler)
     server.requests, server.throttled, server.failed = [], False, False
-    server.url = f"http://127.0.0.1:{server.server_address[1]}"  # type: ignore[attr-defined]
-    thread = Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
