@@ -208,6 +208,29 @@ def test_offline_jenkins_home_copy(tmp_path, cli):
             assert PLANTED[6] not in (gzip.decompress(data) if path.suffix == ".gz" else data).decode("latin-1")
 
 
+def test_azure_devops_owner_found_by_storage_key_in_descriptor():
+    """Token Admin's `userId` is the storage key; Graph gives only the descriptor (documented pair)."""
+    from fake_platforms import ado_pat
+
+    from pataudit.collectors.azure_devops import parse_tokens
+
+    user = {
+        "subjectKind": "user",
+        "principalName": "jamal@fabrikam.com",
+        "originId": "e6e3bcbc-0000-4000-8000-000000000000",
+        "descriptor": "aad.OWI3MWYyMTYtNGM0Zi03Yjc0LWE5MTEtZWZiMGZhOWM3Nzdm",
+    }
+    token = {**ado_pat("t1", "build", "vso.code", 10, -50, None), "userId": "9B71F216-4C4F-6B74-A911-EFB0FA9C777F"}
+    stranger = {**ado_pat("t2", "other", "vso.code", 10, -50, None), "userId": "9b71f216-4c4f-6b74-a911-efb0fa9c7770"}
+    rows = parse_tokens(
+        [user], [token, stranger], organization="fabrikam", collected_at=datetime.now(UTC), evidence="e"
+    )
+    assert [(r["owner"], r["owner_active"]) for r in rows] == [
+        ("jamal@fabrikam.com", "true"),
+        ("9b71f216-4c4f-6b74-a911-efb0fa9c7770", "false"),
+    ]
+
+
 def test_azure_devops_saved_token_admin_response_as_documented(tmp_path, cli):
     """A Token Admin response saved as the API returns it: {"value": [session tokens], "continuationToken": …}."""
     from fake_platforms import ADO_USERS, ado_pat

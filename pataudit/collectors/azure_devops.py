@@ -51,7 +51,8 @@ def parse_tokens(
     `tokens` holds {descriptor, value: [session tokens]} groups (what the live fetch saves) or bare session
     tokens as one Token Admin response lists them; a bare token's owner is matched by its `userId`.
     """
-    by_id = {u[key]: u for u in users or [] for key in ("descriptor", "originId", "id") if u.get(key)}
+    by_id = {_id_key(u[key]): u for u in users or [] for key in ("descriptor", "originId", "id") if u.get(key)}
+    by_id |= {key: u for u in users or [] if (key := storage_key_of(u.get("descriptor") or ""))}
     groups = [t for t in tokens if "value" in t and "authorizationId" not in t]
     bare = [t for t in tokens if "authorizationId" in t]
     if bare:
@@ -61,7 +62,7 @@ def parse_tokens(
         descriptor = entry.get("descriptor", "")
         for index, token in enumerate(entry.get("value") or []):
             owner_key = descriptor or str(token.get("userId") or "")
-            user = by_id.get(owner_key)
+            user = by_id.get(_id_key(owner_key))
             try:
                 valid_to = parse_timestamp(token.get("validTo"))
                 valid = token.get("isValid", True)
@@ -94,6 +95,34 @@ def parse_tokens(
                 problem = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
                 raise CollectionError(f"personal access tokens of {descriptor}, item {index}: {problem}") from None
     return rows
+
+
+def storage_key_of(descriptor: str) -> str | None:
+    """The storage key (VSID) a token's `userId` holds, read from a Graph descriptor, in `_id_key` form.
+
+    A user descriptor is `<origin>.<base64 of a GUID>`; that GUID is the storage key except for its
+    version digit (the documented pair: `aad.OWI3MWYy…` decodes to 9b71f216-4c4f-7b74-…, storage key
+    9b71f216-4c4f-6b74-…), so the version digit is left out of the comparison.
+    """
+    _, _, encoded = descriptor.partition(".")
+    try:
+        decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return _id_key(decoded) if _is_guid(decoded) else None
+
+
+def _id_key(value: str) -> str:
+    """GUIDs compared case-blind and without their version digit (position 14); anything else as is."""
+    if not _is_guid(value):
+        return value
+    value = value.lower()
+    return value[:14] + "_" + value[15:]
+
+
+def _is_guid(value: str) -> bool:
+    parts = value.split("-")
+    return [len(p) for p in parts] == [8, 4, 4, 4, 12] and all(c in "0123456789abcdefABCDEF" for c in "".join(parts))
 
 
 def _active(user: dict[str, Any] | None, users_known: bool) -> str:
