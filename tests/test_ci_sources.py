@@ -271,3 +271,40 @@ def test_azure_devops_saved_token_admin_response_as_documented(tmp_path, cli):
             (out / "evidence/azure_devops/contoso/personal_access_tokens.json.gz").read_bytes()
         ).decode()
     )
+
+
+def test_terraform_cloud_saved_raw_responses_sorted_by_relationship(tmp_path):
+    """One JSON:API response saved as sent: team tokens by their `team` relation, the rest user tokens."""
+    from fake_platforms import tfc_token
+
+    from pataudit.collectors.terraform_cloud import saved_tokens
+
+    listing = {
+        "data": [tfc_token("at-t", 10, 1, -30, PLANTED[5], team="team-1"), tfc_token("at-u", 10, None, None, "x")],
+        "links": {"next": None},
+        "meta": {"pagination": {"current-page": 1, "next-page": None}},
+    }
+    grouped = saved_tokens(listing, tmp_path / "t.json")
+    assert [[item["id"] for item in grouped[kind]] for kind in ("organization", "team", "user")] == [
+        [],
+        ["at-t"],
+        ["at-u"],
+    ]
+    org_token = saved_tokens({"data": tfc_token("at-org", 10, 1, None, "x")}, tmp_path / "t.json")
+    assert [item["id"] for item in org_token["organization"]] == ["at-org"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"teams": []}, "t.json: expected {organization, team, user} token lists or a JSON:API response"),
+        ({"team": [], "users": []}, "t.json: unexpected keys ['users']; expected ['organization', 'team', 'user']"),
+    ],
+)
+def test_terraform_cloud_saved_file_of_unknown_shape_is_an_error(tmp_path, payload, message):
+    from pataudit.collectors.terraform_cloud import saved_tokens
+    from pataudit.errors import CollectionError
+
+    with pytest.raises(CollectionError) as caught:
+        saved_tokens(payload, Path("t.json"))
+    assert str(caught.value) == message

@@ -2,7 +2,8 @@
 
 Fetch (JSON:API, paged by `meta.pagination.next-page`): `organizations/{org}/authentication-token`,
 `organizations/{org}/team-tokens`, `account/details` and `users/{id}/authentication-tokens` (the API lists
-only the caller's own user tokens). Saved form: `tokens.json` = {"organization": [..], "team": [..], "user": [..]}.
+only the caller's own user tokens). Saved form: `tokens.json` = {"organization": [..], "team": [..], "user": [..]},
+or one API response as sent ({"data": ...}), whose tokens are sorted by their relationships (see `saved_tokens`).
 """
 
 from __future__ import annotations
@@ -59,6 +60,31 @@ def parse_tokens(
             except (KeyError, TypeError, ValueError) as exc:
                 raise CollectionError(f"{token_type} tokens: bad item: {exc}") from None
     return rows
+
+
+def saved_tokens(payload: dict[str, Any], path: Path) -> dict[str, list[dict[str, Any]]]:
+    """The saved tokens by type: our {organization, team, user} form, or a raw JSON:API response.
+
+    In a raw response a token related to a `team` is a team token; the single token the organisation
+    endpoint returns (`data` is one object, no team) is the organisation token; the rest are user tokens.
+    """
+    if set(payload) & set(TOKEN_TYPES):
+        unknown = sorted(set(payload) - set(TOKEN_TYPES))
+        if unknown:
+            raise CollectionError(f"{path}: unexpected keys {unknown}; expected {list(TOKEN_TYPES)}")
+        return payload
+    if "data" not in payload:
+        raise CollectionError(f"{path}: expected {{organization, team, user}} token lists or a JSON:API response")
+    data = payload["data"]
+    items = data if isinstance(data, list) else [data]
+    grouped: dict[str, list[dict[str, Any]]] = {token_type: [] for token_type in TOKEN_TYPES}
+    for item in items:
+        relations = item.get("relationships") or {} if isinstance(item, dict) else {}
+        if (relations.get("team") or {}).get("data"):
+            grouped["team"].append(item)
+        else:
+            grouped["user" if isinstance(data, list) else "organization"].append(item)
+    return grouped
 
 
 def _owner(token_type: str, item: dict[str, Any], organization: str) -> str:
@@ -119,7 +145,7 @@ def collect(
         tokens, calls = fetch(base_url, organization, token_env)
         method, data_time = "live (Terraform Cloud API v2)", started_at
     else:
-        tokens, calls = read_json_object(tokens_file), {}
+        tokens, calls = saved_tokens(read_json_object(tokens_file), tokens_file), {}
         method, data_time = "saved payloads (Terraform Cloud API v2)", collected_at
     collection = Collection.begin(
         label=label,
