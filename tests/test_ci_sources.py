@@ -308,3 +308,42 @@ def test_terraform_cloud_saved_file_of_unknown_shape_is_an_error(tmp_path, paylo
     with pytest.raises(CollectionError) as caught:
         saved_tokens(payload, Path("t.json"))
     assert str(caught.value) == message
+
+
+def test_circleci_saved_variable_listing_as_documented(tmp_path):
+    """A page of `GET /context/{id}/environment-variable` saved as sent gives one row per variable."""
+    from pataudit.collectors.circleci import collect
+
+    listing = {
+        "items": [
+            {
+                "variable": "AWS_SECRET_ACCESS_KEY",
+                "created_at": "2015-09-21T17:29:21.042Z",
+                "updated_at": "2025-09-21T17:29:21.042-07:00",
+                "context_id": "f31d7249-b7b1-4729-b3a4-ec0ba07b4686",
+                "value": PLANTED[4],
+            }
+        ],
+        "next_page_token": None,
+    }
+    path = tmp_path / "vars.json"
+    path.write_text(json.dumps(listing))
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    collection = collect(
+        label="circleci:o",
+        owner_id="o",
+        base_url="https://circleci.com",
+        token_env=None,
+        contexts_file=path,
+        collected_at=now,
+        started_at=now,
+    )
+    [row] = collection.rows
+    assert (
+        row["token_id"]
+        == "circleci:o:circleci_context_secret:f31d7249-b7b1-4729-b3a4-ec0ba07b4686/AWS_SECRET_ACCESS_KEY"
+    )
+    assert row["created_at"] == datetime(2015, 9, 21, 17, 29, 21, 42000, tzinfo=UTC)
+    assert row["last_rotated_at"] == datetime(2025, 9, 22, 0, 29, 21, 42000, tzinfo=UTC)
+    kept = b"".join(collection.payloads.values()) + json.dumps(collection.rows, default=str).encode()
+    assert b"AWS_SECRET_ACCESS_KEY" in kept and PLANTED[4].encode() not in kept

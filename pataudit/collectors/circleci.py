@@ -1,7 +1,8 @@
 """CircleCI context environment variables: CI secrets whose age is their rotation age (values never stored).
 
 Fetch: `GET /api/v2/context?owner-id=…` and `GET /api/v2/context/{id}/environment-variable`, both paged by
-`next_page_token`. Saved form: `contexts.json` = a list of contexts, each with `environment_variables`.
+`next_page_token`. Saved form: `contexts.json` = a list of contexts, each with `environment_variables`, or
+a saved environment-variable listing as the API sends it (see `saved_contexts`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,22 @@ def parse_contexts(contexts: list[dict[str, Any]], *, owner: str, collected_at: 
     return rows
 
 
+def saved_contexts(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Contexts from a saved file: our contexts-with-variables form, or bare variables grouped by `context_id`.
+
+    A bare variable (`{variable, created_at, updated_at, context_id}`, one page of
+    `GET /context/{id}/environment-variable`) goes into a context named by its id.
+    """
+    contexts = [item for item in items if "variable" not in item]
+    by_id: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if "variable" in item:
+            context_id = str(item.get("context_id") or "unknown-context")
+            by_id.setdefault(context_id, {"id": context_id, "environment_variables": []})
+            by_id[context_id]["environment_variables"].append(item)
+    return contexts + list(by_id.values())
+
+
 def _paged(client: JsonClient, path: str, operation: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     while True:
@@ -88,7 +105,7 @@ def collect(
         contexts, calls = fetch(base_url, owner_id, token_env)
         method, data_time = "live (CircleCI API v2)", started_at
     else:
-        contexts = [drop_secrets(c, EXTRA_SECRETS) for c in read_json_list(contexts_file, key="items")]
+        contexts = saved_contexts(read_json_list(contexts_file, key="items", extra=EXTRA_SECRETS))
         method, data_time, calls = "saved payloads (CircleCI API v2)", collected_at, {}
     collection = Collection.begin(
         label=label,
