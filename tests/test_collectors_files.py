@@ -200,3 +200,53 @@ def test_other_sso_credentials_are_kept_not_dropped():
     rows = parse_credential_authorizations([oauth, ssh], org="o", members={"octocat"}, collected_at=NOW, evidence="")
     assert [(r["kind"], r["privilege"]) for r in rows] == [("github_oauth_token", "write"), ("github_ssh_key", "write")]
     assert rows[1]["name"] == "laptop" and rows[1]["created_at"] is None
+
+
+def test_gcp_project_saved_as_the_rest_api_sends_it(tmp_path):
+    """`keys.list` and `serviceAccounts.list` responses as documented: wrapped lists, camelCase fields."""
+    from pataudit.collectors.gcp import collect_from_files
+
+    account = "builder@acme-prod.iam.gserviceaccount.com"
+    base = f"projects/acme-prod/serviceAccounts/{account}/keys/"
+    keys = {
+        "keys": [
+            {
+                "name": base + "1a2b3c4d5e6f",
+                "validAfterTime": "2025-01-10T08:00:00Z",
+                "validBeforeTime": "9999-12-31T23:59:59Z",
+                "keyAlgorithm": "KEY_ALG_RSA_2048",
+                "keyOrigin": "GOOGLE_PROVIDED",
+                "keyType": "USER_MANAGED",
+                "privateKeyData": "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2UUlCQUFTCg==",
+            },
+            {
+                "name": base + "9f8e7d6c5b4a",
+                "validAfterTime": "2026-11-01T08:00:00Z",
+                "validBeforeTime": "2026-11-03T08:00:00Z",
+                "keyType": "SYSTEM_MANAGED",
+            },
+        ]
+    }
+    accounts = {"accounts": [{"name": f"projects/acme-prod/serviceAccounts/{account}", "email": account}]}
+    (tmp_path / "keys.json").write_text(json.dumps(keys))
+    (tmp_path / "service_accounts.json").write_text(json.dumps(accounts))
+    (tmp_path / "iam_policy.json").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "etag": "BwW",
+                "bindings": [{"role": "roles/editor", "members": [f"serviceAccount:{account}"]}],
+            }
+        )
+    )
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    collection = collect_from_files(label="gcp", project="acme-prod", folder=tmp_path, collected_at=now, started_at=now)
+    [row] = collection.rows
+    assert (row["created_at"], row["expires_at"], row["owner_active"], row["privilege"]) == (
+        datetime(2025, 1, 10, 8, tzinfo=UTC),
+        None,
+        "true",
+        "admin",
+    )
+    assert "1 Google-managed key(s) not inventoried" in " ".join(collection.record.notes)
+    assert b"LS0tLS1CRUdJTi" not in b"".join(collection.payloads.values())

@@ -8,6 +8,7 @@ Analyzer `serviceAccountKeyLastAuthentication` activities, or absent when not re
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ PERMISSIONS = (
     "roles/orgpolicy.policyViewer (key constraints)",
 )
 PAYLOAD_FILES = ("service_accounts", "keys", "iam_policy", "key_activity", "org_policies")
+REST_LIST_KEYS = {"service_accounts": "accounts", "keys": "keys", "key_activity": "activities"}
 
 
 def role_privilege(roles: set[str]) -> str:
@@ -148,16 +150,27 @@ def keep_project(collection: Collection, project: str, payloads: dict[str, Any])
 
 
 def read_project_folder(folder: Path) -> dict[str, Any]:
-    """One project's saved payloads (a folder of `<name>.json` or `<name>.json.gz`)."""
+    """One project's saved payloads (a folder of `<name>.json` or `<name>.json.gz`).
+
+    Lists may also be saved as the REST API (or `gcloud … --format=json`) sends them: `{"keys": [...]}`,
+    `{"accounts": [...]}`, `{"activities": [...]}`, with camelCase key fields (`validAfterTime`, `keyType`).
+    """
     payloads: dict[str, Any] = {}
     for name in PAYLOAD_FILES:
         for candidate in (folder / f"{name}.json", folder / f"{name}.json.gz"):
             if candidate.is_file():
-                reader = read_json_object if name in ("iam_policy", "org_policies") else read_json_list
-                payloads[name] = reader(candidate)
+                if name in ("iam_policy", "org_policies"):
+                    payloads[name] = read_json_object(candidate)
+                else:
+                    payloads[name] = read_json_list(candidate, key=REST_LIST_KEYS[name])
     if "keys" not in payloads:
         raise CollectionError(f"{folder}: no keys.json: not a saved GCP project")
+    payloads["keys"] = [{_snake_case(field): value for field, value in key.items()} for key in payloads["keys"]]
     return payloads
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
 def collect_from_files(
