@@ -250,3 +250,45 @@ def test_gcp_project_saved_as_the_rest_api_sends_it(tmp_path):
     )
     assert "1 Google-managed key(s) not inventoried" in " ".join(collection.record.notes)
     assert b"LS0tLS1CRUdJTi" not in b"".join(collection.payloads.values())
+
+
+def test_github_wrapped_listings_read_as_sent(tmp_path):
+    """`/orgs/{org}/actions/secrets` and `/orgs/{org}/installations` wrap their lists with a total_count."""
+    from pataudit.collectors.github import collect_from_files
+
+    secrets = {
+        "total_count": 1,
+        "secrets": [
+            {
+                "name": "GIST_ID",
+                "created_at": "2019-08-10T14:59:22Z",
+                "updated_at": "2020-01-10T14:59:22Z",
+                "visibility": "private",
+            }
+        ],
+    }
+    installations = {
+        "total_count": 1,
+        "installations": [
+            {
+                "id": 25381,
+                "account": {"login": "octo-org"},
+                "app_id": 2,
+                "app_slug": "octoapp",
+                "repository_selection": "all",
+                "permissions": {"deployments": "write", "metadata": "read", "administration": "write"},
+                "created_at": "2017-07-08T16:18:44-04:00",
+                "suspended_at": None,
+            }
+        ],
+    }
+    (tmp_path / "s.json").write_text(json.dumps(secrets))
+    (tmp_path / "i.json").write_text(json.dumps(installations))
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    files = {"actions_secrets": tmp_path / "s.json", "installations": tmp_path / "i.json"}
+    rows = collect_from_files(label="g", org="octo-org", files=files, collected_at=now, started_at=now).rows
+    by_kind = {row["kind"]: row for row in rows}
+    assert by_kind["github_actions_secret"]["last_rotated_at"] == datetime(2020, 1, 10, 14, 59, 22, tzinfo=UTC)
+    assert by_kind["github_actions_secret"]["resource_scope"] == "all"
+    assert by_kind["github_app_installation"]["created_at"] == datetime(2017, 7, 8, 20, 18, 44, tzinfo=UTC)
+    assert by_kind["github_app_installation"]["privilege"] == "admin"

@@ -200,13 +200,17 @@ def parse_token_requests(
 
 
 def parse_actions_secrets(items: list[dict[str, Any]], *, org: str, collected_at: datetime, evidence: str) -> list:
-    """GitHub Actions secrets (org level, or with a `repository`): `updated_at` is the last rotation."""
+    """GitHub Actions secrets (org level, or with a `repository`): `updated_at` is the last rotation.
+
+    An org secret visible to `all` or to every `private` repository reaches all (private) repositories;
+    only `selected` visibility narrows it.
+    """
     rows = []
     for item in items:
         try:
             repository = item.get("repository")
             created = parse_timestamp(item.get("created_at"))
-            org_wide = repository is None and item.get("visibility") in (None, "all")
+            org_wide = repository is None and item.get("visibility") in (None, "all", "private")
             rows.append(
                 make_row(
                     token_id=token_id("github", org, "github_actions_secret", f"{repository or 'org'}/{item['name']}"),
@@ -315,6 +319,8 @@ def _problem(exc: Exception) -> str:
 
 
 PAYLOADS = GITHUB_PAYLOAD_KEYS
+# Responses that wrap their list in an object: {"total_count": N, "secrets": [...]}.
+WRAPPED_LISTS = {"actions_secrets": "secrets", "installations": "installations"}
 EXTRA_SECRETS = frozenset({"value", "encrypted_value"})  # secret values never come back, but never keep them
 PERMISSIONS = (
     "GitHub App installation with organization_personal_access_tokens: read and "
@@ -390,7 +396,11 @@ def collect_from_files(
         data_as_of=collected_at,
     )
     payloads = GithubPayloads(
-        **{name: read_json_list(path, extra=EXTRA_SECRETS) for name, path in files.items() if path}
+        **{
+            name: read_json_list(path, key=WRAPPED_LISTS.get(name), extra=EXTRA_SECRETS)
+            for name, path in files.items()
+            if path
+        }
     )
     collection.rows = collect_payloads(payloads, collection, org, collected_at or started_at)
     return collection
