@@ -292,3 +292,64 @@ def test_github_wrapped_listings_read_as_sent(tmp_path):
     assert by_kind["github_actions_secret"]["resource_scope"] == "all"
     assert by_kind["github_app_installation"]["created_at"] == datetime(2017, 7, 8, 20, 18, 44, tzinfo=UTC)
     assert by_kind["github_app_installation"]["privilege"] == "admin"
+
+
+def test_aws_cli_outputs_saved_as_printed(tmp_path):
+    """`aws iam get-credential-report` (base64 Content + GeneratedTime) and a merged
+    `get-account-authorization-details` object, as the CLI prints them."""
+    import base64
+
+    from conftest import credential_report, report_row
+
+    from pataudit.collectors.aws import collect_from_files
+
+    csv_text = credential_report(
+        [report_row("alice", key1={"active": "true", "last_rotated": "2026-01-01T00:00:00+00:00"})]
+    )
+    response = {
+        "Content": base64.b64encode(csv_text.encode()).decode(),
+        "ReportFormat": "text/csv",
+        "GeneratedTime": "2026-06-29T22:15:03.000-07:00",
+    }
+    details = {
+        "UserDetailList": [
+            {
+                "UserName": "alice",
+                "Arn": f"arn:aws:iam::{ACCOUNT}:user/alice",
+                "GroupList": [],
+                "AttachedManagedPolicies": [
+                    {"PolicyName": "AdministratorAccess", "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}
+                ],
+                "UserPolicyList": [],
+            }
+        ],
+        "GroupDetailList": [],
+        "RoleDetailList": [],
+        "Policies": [],
+        "IsTruncated": False,
+    }
+    (tmp_path / "report.json").write_text(json.dumps(response))
+    (tmp_path / "details.json").write_text(json.dumps(details))
+    collection = collect_from_files(
+        label="aws",
+        account_id=ACCOUNT,
+        credential_report=tmp_path / "report.json",
+        generated_at=None,
+        access_keys=None,
+        authorization_details=tmp_path / "details.json",
+        account_summary=None,
+        owner_tag=None,
+        started_at=datetime(2026, 7, 1, tzinfo=UTC),
+    )
+    [row] = collection.rows
+    assert collection.record.data_as_of == datetime(2026, 6, 30, 5, 15, 3, tzinfo=UTC)
+    assert (row["privilege"], row["created_at"]) == ("admin", datetime(2026, 1, 1, tzinfo=UTC))
+    assert collection.payloads[f"evidence/aws/{ACCOUNT}/credential_report.csv.gz"] == csv_text.encode()
+
+
+def test_aws_credential_report_json_without_content_is_an_error(tmp_path):
+    from pataudit.collectors.aws import read_credential_report
+
+    (tmp_path / "r.json").write_text('{"ReportFormat": "text/csv"}')
+    with pytest.raises(CollectionError, match="neither a credential report CSV nor a GetCredentialReport response"):
+        read_credential_report(tmp_path / "r.json", None)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -227,6 +229,26 @@ def parse_account(
     return rows, notes
 
 
+def read_credential_report(path: Path, generated_at: datetime | None) -> tuple[bytes, datetime | None]:
+    """The report's CSV bytes and generation time, from the CSV itself or a saved GetCredentialReport response.
+
+    The response (`aws iam get-credential-report` output) carries the CSV base64-encoded in `Content` and
+    its `GeneratedTime`, which is used when the config gives no `credential_report_generated_at`.
+    """
+    data = read_bytes(path)
+    if not data.lstrip().startswith(b"{"):
+        return data, generated_at
+    try:
+        response = json.loads(data)
+        content = base64.b64decode(response["Content"], validate=True)
+        generated = parse_timestamp(response.get("GeneratedTime"))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CollectionError(
+            f"{path}: neither a credential report CSV nor a GetCredentialReport response: {exc}"
+        ) from None
+    return content, generated_at or generated
+
+
 def collect_from_files(
     *,
     label: str,
@@ -250,11 +272,14 @@ def collect_from_files(
         scopes=[account_id],
     )
     collection = Collection(record=record)
+    report, generated_at = read_credential_report(credential_report, generated_at)
     payloads = AccountPayloads(
-        credential_report=read_bytes(credential_report),
+        credential_report=report,
         generated_at=generated_at,
         access_keys=read_json_list(access_keys, key="AccessKeyMetadata") if access_keys else None,
-        authorization_details=read_json_list(authorization_details) if authorization_details else None,
+        authorization_details=(
+            read_json_list(authorization_details, whole_object=True) if authorization_details else None
+        ),
         account_summary=read_json_object(account_summary) if account_summary else None,
     )
     evidence = payloads.keep(collection, account_id)

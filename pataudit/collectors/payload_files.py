@@ -25,11 +25,14 @@ def read_bytes(path: Path) -> bytes:
     return data
 
 
-def read_json_list(path: Path, *, key: str | None = None, extra: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+def read_json_list(
+    path: Path, *, key: str | None = None, extra: frozenset[str] = frozenset(), whole_object: bool = False
+) -> list[dict[str, Any]]:
     """A saved JSON payload as a list of objects, secrets dropped.
 
     Accepts a JSON array, one object wrapping the array under `key`, or a list of pages (arrays),
-    which is how a paginated API response is saved.
+    which is how a paginated API response is saved. With `whole_object`, a single object (one response
+    page, as the AWS CLI prints a merged paginated response) is a list of one.
     """
     try:
         payload = json.loads(read_bytes(path))
@@ -37,6 +40,8 @@ def read_json_list(path: Path, *, key: str | None = None, extra: frozenset[str] 
         raise CollectionError(f"{path}: not valid JSON: {exc}") from None
     if key and isinstance(payload, dict) and key in payload:
         payload = payload[key]
+    elif whole_object and isinstance(payload, dict):
+        payload = [payload]
     if isinstance(payload, list) and payload and all(isinstance(page, list) for page in payload):
         payload = [item for page in payload for item in page]
     if not isinstance(payload, list) or not all(isinstance(item, dict) for item in payload):
