@@ -45,6 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--as-of", type=_as_of, help="fix 'now' (YYYY-MM-DD = end of that day, UTC)")
     run.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 when a finding of this severity or above fails")
     run.add_argument("--store", help="history database URL (overrides the config's store.url)")
+    run.add_argument(
+        "--evidence", type=Path, help="judge this evidence/ folder (from `pataudit collect`) instead of reading sources"
+    )
+
+    collect = commands.add_parser("collect", help="read every source and keep the evidence, without judging it")
+    collect.add_argument("--config", required=True, type=Path, help="the YAML config file")
+    collect.add_argument(
+        "--out", type=Path, default=Path("pataudit-evidence"), help="output folder (default: pataudit-evidence)"
+    )
 
     check = commands.add_parser("check", help="re-derive a run's findings offline from its evidence folder")
     check.add_argument("--evidence", required=True, type=Path, help="a run's evidence/ folder")

@@ -17,7 +17,7 @@ from pataudit.config import load_config
 from pataudit.errors import InputError
 from pataudit.manifest import verify
 from pataudit.run_result import RunResult
-from pataudit.runner import RunOutcome, execute, reperform
+from pataudit.runner import RunOutcome, collect_evidence, execute, reperform
 from pataudit.timeparse import parse_as_of
 
 
@@ -29,9 +29,28 @@ def progress(message: str) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """`pataudit run`: one full audit run."""
     loaded = load_config(args.config)
-    outcome = execute(loaded, args.out, args.as_of or now(), progress, args.store)
+    if args.evidence is not None and not args.evidence.is_dir():
+        raise InputError(
+            f"{args.evidence}: not an evidence folder (give the evidence/ folder `pataudit collect` wrote)"
+        )
+    outcome = execute(loaded, args.out, args.as_of or now(), progress, args.store, args.evidence)
     print_summary(outcome)
     return exit_code(outcome.result, args.fail_on)
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    """`pataudit collect`: read every source into an evidence folder; judge it later with `run --evidence`."""
+    loaded = load_config(args.config)
+    kept = collect_evidence(loaded, args.out, progress)
+    tokens = sum(c.record.token_count for c in kept.collections)
+    print(f"{loaded.config.organization} {loaded.config.period}: collected {tokens} tokens "
+          f"from {len(kept.collections)} sources")  # fmt: skip
+    for collection in kept.collections:
+        if not collection.record.complete:
+            print(f"  INCOMPLETE: {collection.record.label}: " + "; ".join(collection.record.problems()))
+    print(f"  evidence: {kept.out_dir / 'evidence'}")
+    print(f"  judge it: pataudit run --config {args.config} --evidence {kept.out_dir / 'evidence'} --as-of DATE")
+    return EXIT_OK if kept.complete else EXIT_INCOMPLETE
 
 
 def exit_code(result: RunResult, fail_on: str | None) -> int:
@@ -138,6 +157,7 @@ def demo_quarters(data: Path) -> list[tuple[Path, datetime]]:
 
 HANDLERS = {
     "run": cmd_run,
+    "collect": cmd_collect,
     "check": cmd_check,
     "verify": cmd_verify,
     "controls": cmd_controls,

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pataudit.collectors.base import COLLECTION_NOTE
+from pataudit.collectors.base import COLLECTION_NOTE, ScopeError, SourceRecord
 from pataudit.collectors.github import PAYLOADS as GITHUB_PAYLOADS
 from pataudit.config import (
     AnySource,
@@ -31,6 +32,7 @@ from pataudit.config import (
 from pataudit.errors import InputError
 
 SourceConfig = AnySource
+SOURCE_ERRORS = "evidence/source_errors.json.gz"
 # source type -> (config model, key naming its scope, {config key: evidence file}) for the newer sources
 SAVED_FORMS: dict[str, tuple[type, str, dict[str, str]]] = {
     "azure_devops": (
@@ -127,3 +129,41 @@ def reperformance_config(loaded: LoadedConfig, evidence: Path) -> LoadedConfig:
     """The run's config with its sources replaced by the evidence kept in `evidence`."""
     config = loaded.config.model_copy(update={"sources": sources_from_evidence(evidence, loaded.config)})
     return LoadedConfig(config=config, path=loaded.path, sha256=loaded.sha256)
+
+
+def source_errors_json(records: list[SourceRecord]) -> bytes:
+    """The errors of sources that were not read in full, as kept beside their evidence."""
+    kept = [
+        {
+            "label": r.label,
+            "type": r.type,
+            "scope": r.scope,
+            "method": r.method,
+            "started_at": r.started_at.isoformat(),
+            "errors": [{"scope": e.scope, "message": e.message} for e in r.errors],
+        }
+        for r in records
+    ]
+    return (json.dumps(kept, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+
+def saved_source_errors(evidence: Path) -> list[SourceRecord]:
+    """Records of the sources an evidence folder says could not be read (none when the file is absent)."""
+    path = evidence.parent / SOURCE_ERRORS
+    if not path.is_file():
+        return []
+    try:
+        kept = json.loads(gzip.decompress(path.read_bytes()))
+        return [
+            SourceRecord(
+                label=item["label"],
+                type=item["type"],
+                scope=item["scope"],
+                method=item["method"],
+                started_at=datetime.fromisoformat(item["started_at"]),
+                errors=[ScopeError(scope=e["scope"], message=e["message"]) for e in item["errors"]],
+            )
+            for item in kept
+        ]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{path}: not a readable list of source errors: {exc}") from None

@@ -6,7 +6,8 @@ import gzip
 import secrets
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from pataudit.history.metrics import remediation
 from pataudit.history.record import read_run_output, unread_scopes
 from pataudit.history.store import Store, default_url
 from pataudit.manifest import data_digest, file_entries, sign_manifest, write_manifest
-from pataudit.reperform import reperformance_config
+from pataudit.reperform import SOURCE_ERRORS, reperformance_config, saved_source_errors, source_errors_json
 from pataudit.reports import render, tables, viewmodel
 from pataudit.reports.pdf import EmbeddedFile
 from pataudit.reports.xlsx import write_findings_xlsx
@@ -167,10 +168,8 @@ def write_run(loaded: LoadedConfig, result: RunResult, collections: list[Collect
     carries findings.csv and inventory.csv as attachments), then the manifest of everything, then its
     signature when a signing key is configured.
     """
-    staging = out_dir.parent / f".{out_dir.name}.staging-{result.run_id}"
-    staging.mkdir(parents=True)
     signing_key = loaded.config.report.signing_key
-    try:
+    with staged(out_dir, result.run_id) as staging:
         write_evidence(collections, staging)
         write_tables(result, staging)
         (staging / "config.yaml").write_bytes(loaded.path.read_bytes())
@@ -190,21 +189,88 @@ def write_run(loaded: LoadedConfig, result: RunResult, collections: list[Collect
         manifest_sha = write_manifest(staging, run_metadata(result, finished))
         if signing_key:
             sign_manifest(staging, loaded.resolve(signing_key))
+    return WrittenRun(out_dir=out_dir, manifest_sha256=manifest_sha, finished_at=finished)
+
+
+@contextmanager
+def staged(out_dir: Path, tag: str) -> Iterator[Path]:
+    """A staging folder beside `out_dir`, swapped into its place on success and removed on any failure."""
+    staging = out_dir.parent / f".{out_dir.name}.staging-{tag}"
+    staging.mkdir(parents=True)
+    try:
+        yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _swap_into_place(staging, out_dir)
-    return WrittenRun(out_dir=out_dir, manifest_sha256=manifest_sha, finished_at=finished)
+
+
+@dataclass
+class CollectedEvidence:
+    """What `pataudit collect` kept: the collections and the folder holding their evidence."""
+
+    collections: list[Collection]
+    out_dir: Path
+
+    @property
+    def complete(self) -> bool:
+        """True when every source was read in full."""
+        return all(c.record.complete for c in self.collections)
+
+
+def collect_evidence(loaded: LoadedConfig, out_dir: Path, progress: Progress) -> CollectedEvidence:
+    """Read every source and keep what was read, without judging it (judge later with `run --evidence`).
+
+    Writes `evidence/`, `config.yaml`, `inventory.csv`, `sources.json` and a `manifest.json` sealing them.
+    """
+    check_payload_files(loaded)
+    validate_policy(loaded)
+    started = datetime.now(UTC)
+    collections = collect_all(loaded, progress)
+    frame = inventory.to_frame(row for c in collections for row in c.rows)
+    problems = inventory.validate(frame)
+    if problems:
+        raise PatauditError("inventory does not match its contract: " + "; ".join(problems))
+    records = [c.record for c in collections]
+    with staged(out_dir, f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}") as staging:
+        write_evidence(collections, staging)
+        tables.write_inventory_csv(frame, staging / "inventory.csv")
+        tables.write_source_records(records, staging / "sources.json")
+        (staging / "config.yaml").write_bytes(loaded.path.read_bytes())
+        metadata = {
+            "kind": "collection",
+            "tool": "pataudit",
+            "tool_version": __version__,
+            "organization": loaded.config.organization,
+            "period": loaded.config.period,
+            "started_at": started.isoformat(),
+            "finished_at": datetime.now(UTC).isoformat(),
+            "config_sha256": loaded.sha256,
+            "complete": all(r.complete for r in records),
+            "token_count": len(frame),
+        }
+        write_manifest(staging, metadata)
+        if loaded.config.report.signing_key:
+            sign_manifest(staging, loaded.resolve(loaded.config.report.signing_key))
+    return CollectedEvidence(collections=collections, out_dir=out_dir)
 
 
 def write_evidence(collections: list[Collection], folder: Path) -> None:
-    """Every kept payload, gzipped without timestamps so the same payload gives the same bytes."""
+    """Every kept payload, gzipped without timestamps so the same payload gives the same bytes.
+
+    Sources that could not be read in full leave their errors in `evidence/source_errors.json.gz`, so that
+    judging the evidence later shows them as ERROR again instead of dropping them.
+    """
     for collection in collections:
         for relative, data in sorted(collection.payloads.items()):
             target = folder / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(gzip.compress(data, mtime=0))
             collection.record.evidence_files.append(relative)
+    failed = [c.record for c in collections if c.record.errors]
+    if failed:
+        (folder / "evidence").mkdir(parents=True, exist_ok=True)
+        (folder / SOURCE_ERRORS).write_bytes(gzip.compress(source_errors_json(failed), mtime=0))
 
 
 def write_tables(result: RunResult, folder: Path, *, full: bool = True) -> None:
@@ -262,13 +328,23 @@ class RunOutcome:
 
 
 def execute(
-    loaded: LoadedConfig, out_dir: Path, as_of: datetime, progress: Progress, store_url: str | None = None
+    loaded: LoadedConfig,
+    out_dir: Path,
+    as_of: datetime,
+    progress: Progress,
+    store_url: str | None = None,
+    evidence: Path | None = None,
 ) -> RunOutcome:
-    """The whole run: collect, check, write the output folder, then record it in the history store."""
-    check_payload_files(loaded)
+    """The whole run: collect, check, write the output folder, then record it in the history store.
+
+    With `evidence` (the `evidence/` folder of `pataudit collect` or of an earlier run) nothing is read
+    from the platforms: the sources are that evidence, judged with this config's policy and waivers.
+    """
+    if evidence is None:
+        check_payload_files(loaded)
     validate_policy(loaded)
     store = open_store(loaded, store_url)
-    collections = collect_all(loaded, progress)
+    collections = evidence_collections(loaded, evidence, progress) if evidence else collect_all(loaded, progress)
     history = store.runs(loaded.config.organization)
     result = judge(loaded, collections, as_of, history)
     earlier = history[history["as_of"] < as_of] if len(history) else history
@@ -288,11 +364,17 @@ def execute(
     return RunOutcome(result=result, written=written)
 
 
+def evidence_collections(loaded: LoadedConfig, evidence: Path, progress: Progress) -> list[Collection]:
+    """The collections an evidence folder holds: its payloads read again, and the sources that had failed."""
+    evidence = evidence.resolve()  # source paths must not be taken as relative to the config's folder
+    collections = collect_all(reperformance_config(loaded, evidence), progress)
+    return collections + [Collection(record=record) for record in saved_source_errors(evidence)]
+
+
 def reperform(loaded: LoadedConfig, evidence: Path, out_dir: Path, as_of: datetime, progress: Progress) -> RunResult:
     """Re-derive a run's findings from its evidence folder; writes the tables (no report, nothing stored)."""
-    offline = reperformance_config(loaded, evidence)
-    collections = collect_all(offline, progress)
-    result = judge(offline, collections, as_of)
+    collections = evidence_collections(loaded, evidence, progress)
+    result = judge(loaded, collections, as_of)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_tables(result, out_dir, full=False)
     return result

@@ -75,6 +75,11 @@ def read_run_output(folder: Path) -> RunRecord:
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         meta = manifest["run"]
+        if meta.get("kind") == "collection":
+            raise InputError(
+                f"{folder}: collected evidence, not a run; judge it first: "
+                f"pataudit run --config CONFIG --evidence {folder / 'evidence'}"
+            )
         findings = pd.read_csv(folder / "findings.csv", dtype=str, keep_default_na=False)
         scores = pd.read_csv(folder / "controls.csv")
         sources = json.loads((folder / "sources.json").read_text(encoding="utf-8"))

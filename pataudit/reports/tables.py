@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from pataudit.collectors.base import SourceRecord
 from pataudit.inventory import COLUMNS, TIMESTAMP_COLUMNS
 from pataudit.run_result import RunResult
 
@@ -83,5 +85,10 @@ def write_controls_csv(result: RunResult, path: Path) -> None:
 
 def write_sources_json(result: RunResult, path: Path) -> None:
     """sources.json: how each source was collected, with errors and API permissions."""
-    records = [record.to_dict() for record in result.records]
-    path.write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_source_records(result.records, path)
+
+
+def write_source_records(records: Sequence[SourceRecord], path: Path) -> None:
+    """The source records as a JSON list (sources.json)."""
+    data = [record.to_dict() for record in records]
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
