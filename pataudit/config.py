@@ -310,13 +310,28 @@ class Waiver(Strict):
         return value
 
 
+class Signatory(Strict):
+    """One line of the report's sign-off page: a role, and optionally who holds it."""
+
+    role: Annotated[str, Field(min_length=1)]
+    name: str = ""
+
+
+DEFAULT_SIGN_OFF = (
+    Signatory(role="Prepared by (audit engineer)"),
+    Signatory(role="Reviewed by (auditor)"),
+    Signatory(role="Accepted by (security lead)"),
+)
+
+
 class ReportSettings(Strict):
-    """Title and classification printed on every page of the report; optional manifest signing key."""
+    """Title and classification printed on every page of the report; sign-off roles; manifest signing key."""
 
     title: str = "Personal access token and machine credential audit"
     classification: str = "CONFIDENTIAL"
     signing_key: Path | None = None
     exceptions_per_control: Annotated[int, Field(ge=1, le=10_000)] = 100
+    sign_off: Annotated[list[Signatory], Field(max_length=10)] = Field(default_factory=lambda: list(DEFAULT_SIGN_OFF))
 
 
 class StoreSettings(Strict):

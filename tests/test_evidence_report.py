@@ -16,7 +16,7 @@ from pypdf import PdfReader
 SECTIONS = [
     "Executive summary", "The ten riskiest tokens", "Overall score over the stored runs", "Scope and population",
     "Tokens by source and kind", "Control results", "Framework views", "Changes since the previous run",
-    "Exceptions register", "Method and evidence", "Evidence manifest", "Re-performance",
+    "Exceptions register", "Method and evidence", "Evidence manifest", "Re-performance", "Sign-off",
 ]  # fmt: skip
 FRAMEWORK_NAMES = ["CIS Amazon Web Services Foundations Benchmark v3.0.0", "CIS Google Cloud Platform",
                    "SOC 2", "ISO/IEC 27001:2022", "NIST SP 800-53", "PCI DSS"]  # fmt: skip
@@ -49,6 +49,23 @@ def test_pdf_has_every_section_numbered_pages_and_cover_hashes(run_dir):
     assert manifest["run"]["config_sha256"][:32] in text.replace(" ", "")
     assert "CONFIDENTIAL" in reader.pages[-1].extract_text()
     assert "Contents" in reader.pages[1].extract_text() and "Executive summary" in reader.pages[1].extract_text()
+    last = re.sub(r"\s+", " ", reader.pages[-1].extract_text())
+    for role in ("Prepared by (audit engineer)", "Reviewed by (auditor)", "Accepted by (security lead)"):
+        assert role in last
+    assert manifest["run"]["run_id"] in last
+
+
+def test_sign_off_roles_come_from_the_config_and_can_be_left_out(tmp_path, cli):
+    from conftest import write_small_org
+
+    roles = [{"role": "Control owner", "name": "Dana Whitfield"}, {"role": "External auditor"}]
+    config = write_small_org(tmp_path, report={"sign_off": roles})
+    assert cli("run", "--config", str(config), "--out", str(tmp_path / "a"), "--as-of", AS_OF)[0] == 0
+    last = re.sub(r"\s+", " ", PdfReader(tmp_path / "a" / "report.pdf").pages[-1].extract_text())
+    assert "Control owner Dana Whitfield" in last and "External auditor" in last and "Reviewed by" not in last
+    config = write_small_org(tmp_path, report={"sign_off": []})
+    assert cli("run", "--config", str(config), "--out", str(tmp_path / "b"), "--as-of", AS_OF)[0] == 0
+    assert "Sign-off" not in pdf_text(tmp_path / "b" / "report.pdf")[1]
 
 
 def test_pdf_carries_findings_and_inventory_as_attachments(run_dir):

@@ -74,6 +74,7 @@ def build(
         "scoring_method": SCORING_METHOD.strip(),
         "evidence": evidence,
         "attachments": attachments or [],
+        "sign_off": [{"role": s.role, "name": s.name} for s in config.report.sign_off],
     }
 
 
