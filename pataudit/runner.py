@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
 import secrets
-import shutil
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +14,15 @@ from pataudit.checks.catalog import default_catalog
 from pataudit.checks.engine import EngineInput, evaluate, mark_stale_sources
 from pataudit.checks.params import ResolvedParams, resolve_params
 from pataudit.checks.scoring import control_scores, overall_score
-from pataudit.collectors import Collection, collect_source
+from pataudit.collecting import (
+    Progress,
+    check_payload_files,
+    collect_all,
+    evidence_collections,
+    staged,
+    write_evidence,
+)
+from pataudit.collectors import Collection
 from pataudit.config import LoadedConfig
 from pataudit.errors import ConfigError, PatauditError
 from pataudit.history.lifecycle import OPEN_STATUSES
@@ -27,66 +30,10 @@ from pataudit.history.metrics import remediation
 from pataudit.history.record import read_run_output, unread_scopes
 from pataudit.history.store import Store, default_url
 from pataudit.manifest import data_digest, file_entries, sign_manifest, write_manifest
-from pataudit.reperform import SOURCE_ERRORS, reperformance_config, saved_source_errors, source_errors_json
 from pataudit.reports import render, tables, viewmodel
 from pataudit.reports.pdf import EmbeddedFile
 from pataudit.reports.xlsx import write_findings_xlsx
 from pataudit.run_result import RunResult
-
-Progress = Callable[[str], None]
-PAYLOAD_FIELDS = (
-    "credential_report",
-    "access_keys",
-    "authorization_details",
-    "account_summary",
-    "personal_access_tokens",
-    "credential_authorizations",
-    "members",
-    "users",
-    "tokens",
-    "contexts",
-    "deploy_tokens",
-    "trigger_tokens",
-    "outside_collaborators",
-    "personal_access_token_requests",
-    "actions_secrets",
-    "deploy_keys",
-    "installations",
-)
-
-
-def check_payload_files(loaded: LoadedConfig) -> None:
-    """Fail fast, before anything is written, when a configured payload file does not exist."""
-    for index, source in enumerate(loaded.config.sources):
-        for field in PAYLOAD_FIELDS:
-            relative = getattr(source, field, None)
-            if relative is not None and not loaded.resolve(relative).is_file():
-                raise ConfigError(
-                    f"{loaded.path}: sources[{index}].{field}: file not found: {loaded.resolve(relative)}"
-                )
-        for folder_key in ("jenkins_home", "project_payloads"):
-            folder = getattr(source, folder_key, None)
-            if folder is not None and not loaded.resolve(folder).is_dir():
-                raise ConfigError(
-                    f"{loaded.path}: sources[{index}].{folder_key}: folder not found: {loaded.resolve(folder)}"
-                )
-
-
-def collect_all(loaded: LoadedConfig, progress: Progress) -> list[Collection]:
-    """Collect every configured source in turn, reporting progress."""
-    collections = []
-    total = len(loaded.config.sources)
-    for number, source in enumerate(loaded.config.sources, start=1):
-        started = time.perf_counter()
-        collection = collect_source(source, loaded, progress)
-        record = collection.record
-        state = "ok" if record.complete else "ERROR: " + "; ".join(e.message for e in record.errors)
-        progress(
-            f"[{number}/{total}] {record.label}: {record.token_count} tokens "
-            f"({time.perf_counter() - started:.1f} s) {state}"
-        )
-        collections.append(collection)
-    return collections
 
 
 def validate_policy(loaded: LoadedConfig) -> dict[str, ResolvedParams]:
@@ -192,19 +139,6 @@ def write_run(loaded: LoadedConfig, result: RunResult, collections: list[Collect
     return WrittenRun(out_dir=out_dir, manifest_sha256=manifest_sha, finished_at=finished)
 
 
-@contextmanager
-def staged(out_dir: Path, tag: str) -> Iterator[Path]:
-    """A staging folder beside `out_dir`, swapped into its place on success and removed on any failure."""
-    staging = out_dir.parent / f".{out_dir.name}.staging-{tag}"
-    staging.mkdir(parents=True)
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    _swap_into_place(staging, out_dir)
-
-
 @dataclass
 class CollectedEvidence:
     """What `pataudit collect` kept: the collections and the folder holding their evidence."""
@@ -255,24 +189,6 @@ def collect_evidence(loaded: LoadedConfig, out_dir: Path, progress: Progress) ->
     return CollectedEvidence(collections=collections, out_dir=out_dir)
 
 
-def write_evidence(collections: list[Collection], folder: Path) -> None:
-    """Every kept payload, gzipped without timestamps so the same payload gives the same bytes.
-
-    Sources that could not be read in full leave their errors in `evidence/source_errors.json.gz`, so that
-    judging the evidence later shows them as ERROR again instead of dropping them.
-    """
-    for collection in collections:
-        for relative, data in sorted(collection.payloads.items()):
-            target = folder / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(gzip.compress(data, mtime=0))
-            collection.record.evidence_files.append(relative)
-    failed = [c.record for c in collections if c.record.errors]
-    if failed:
-        (folder / "evidence").mkdir(parents=True, exist_ok=True)
-        (folder / SOURCE_ERRORS).write_bytes(gzip.compress(source_errors_json(failed), mtime=0))
-
-
 def write_tables(result: RunResult, folder: Path, *, full: bool = True) -> None:
     """findings.csv/.json, inventory.csv, controls.csv; with `full`, also findings.xlsx and sources.json."""
     table = tables.findings_table(result)
@@ -283,16 +199,6 @@ def write_tables(result: RunResult, folder: Path, *, full: bool = True) -> None:
     if full:
         write_findings_xlsx(result, table, folder / "findings.xlsx")
         tables.write_sources_json(result, folder / "sources.json")
-
-
-def _swap_into_place(staging: Path, out_dir: Path) -> None:
-    previous = None
-    if out_dir.exists():
-        previous = out_dir.parent / f".{out_dir.name}.previous-{staging.name.rsplit('-', 1)[-1]}"
-        out_dir.rename(previous)
-    staging.rename(out_dir)
-    if previous is not None:
-        shutil.rmtree(previous)
 
 
 def run_metadata(result: RunResult, finished: datetime) -> dict:
@@ -362,13 +268,6 @@ def execute(
     written = write_run(loaded, result, collections, out_dir)
     store.record(read_run_output(out_dir))
     return RunOutcome(result=result, written=written)
-
-
-def evidence_collections(loaded: LoadedConfig, evidence: Path, progress: Progress) -> list[Collection]:
-    """The collections an evidence folder holds: its payloads read again, and the sources that had failed."""
-    evidence = evidence.resolve()  # source paths must not be taken as relative to the config's folder
-    collections = collect_all(reperformance_config(loaded, evidence), progress)
-    return collections + [Collection(record=record) for record in saved_source_errors(evidence)]
 
 
 def reperform(loaded: LoadedConfig, evidence: Path, out_dir: Path, as_of: datetime, progress: Progress) -> RunResult:
