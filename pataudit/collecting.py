@@ -10,8 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pataudit.collectors import Collection, collect_source
+from pataudit.collectors.base import COLLECTION_NOTE
 from pataudit.config import LoadedConfig
-from pataudit.errors import ConfigError
+from pataudit.errors import ConfigError, InputError
 from pataudit.reperform import SOURCE_ERRORS, reperformance_config, saved_source_errors, source_errors_json
 
 Progress = Callable[[str], None]
@@ -115,4 +116,7 @@ def evidence_collections(loaded: LoadedConfig, evidence: Path, progress: Progres
     """The collections an evidence folder holds: its payloads read again, and the sources that had failed."""
     evidence = evidence.resolve()  # source paths must not be taken as relative to the config's folder
     collections = collect_all(reperformance_config(loaded, evidence), progress)
-    return collections + [Collection(record=record) for record in saved_source_errors(evidence)]
+    collections += [Collection(record=record) for record in saved_source_errors(evidence)]
+    if not collections:
+        raise InputError(f"{evidence}: holds no collected source (no <source>/<scope>/{COLLECTION_NOTE}.gz)")
+    return collections

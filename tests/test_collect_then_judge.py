@@ -77,3 +77,14 @@ def test_recording_collected_evidence_asks_to_judge_it_first(small_org, cli, tmp
         f"pataudit: error: {collected}: collected evidence, not a run; judge it first: "
         f"pataudit run --config CONFIG --evidence {collected / 'evidence'}"
     )
+
+
+def test_an_empty_evidence_folder_is_an_input_error_not_zero_tokens(small_org, cli, tmp_path):
+    empty = tmp_path / "empty" / "evidence"
+    empty.mkdir(parents=True)
+    code, _, err = cli("run", "--config", str(small_org), "--evidence", str(empty), "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert (
+        err.strip() == f"pataudit: error: {empty}: holds no collected source (no <source>/<scope>/collection.json.gz)"
+    )
+    assert not (tmp_path / "o").exists()
