@@ -7,11 +7,11 @@ OUT ?= build/demo
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml scripts/setup-system.sh
+$(VENV)/.installed: pyproject.toml constraints.txt scripts/setup-system.sh
 	bash scripts/setup-system.sh
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
 	touch $@
 
 demo: setup
