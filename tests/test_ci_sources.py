@@ -61,6 +61,7 @@ def test_all_four_sources_give_the_expected_findings(platforms, tmp_path, cli):
     out = tmp_path / "out"
     code, stdout, stderr = cli("run", "--config", str(config_for(tmp_path, platforms.url)), "--out", str(out))
     assert code == 0, stdout + stderr
+    assert "  azure_devops:contoso: PATs of 3/3 users\n" in stderr
     found = findings_of(out)
 
     def status(control: str, token: str) -> tuple[str, str]:

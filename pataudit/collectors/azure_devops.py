@@ -9,6 +9,7 @@ Token values (`token`, `alternateToken`) are dropped as payloads are read.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -156,17 +157,23 @@ def _paged(client: JsonClient, path: str, operation: str) -> list[dict[str, Any]
 
 
 def fetch(
-    base_url: str, organization: str, token_env: str | None, bearer_env: str | None
+    base_url: str,
+    organization: str,
+    token_env: str | None,
+    bearer_env: str | None,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, int]]:
     """Graph users and each user's PATs, secrets dropped; plus API calls per operation."""
     client = _client(base_url, organization, token_env, bearer_env)
     users = drop_secrets(_paged(client, "_apis/graph/users", "graph/users"), EXTRA_SECRETS)
     tokens = []
-    for user in users:
+    for number, user in enumerate(users, start=1):
         path = f"_apis/tokenadmin/personalaccesstokens/{user['descriptor']}"
         tokens.append(
             {"descriptor": user["descriptor"], "value": drop_secrets(_paged(client, path, "tokenadmin"), EXTRA_SECRETS)}
         )
+        if number % 100 == 0 or number == len(users):
+            progress(f"  azure_devops:{organization}: PATs of {number}/{len(users)} users")
     return users, tokens, dict(client.calls)
 
 
@@ -181,10 +188,11 @@ def collect(
     tokens_file: Path | None,
     collected_at: datetime | None,
     started_at: datetime,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> Collection:
     """Live (Graph + Token Admin) or from saved payloads, into a Collection."""
     if tokens_file is None:
-        users, tokens, calls = fetch(base_url, organization, token_env, bearer_env)
+        users, tokens, calls = fetch(base_url, organization, token_env, bearer_env, progress)
         method, data_time = "live (Azure DevOps Token Admin and Graph REST APIs)", started_at
     else:
         users = read_json_list(users_file, key="value") if users_file else None

@@ -125,6 +125,7 @@ def _collect_azure_devops(
         tokens_file=_optional(loaded, source.personal_access_tokens),
         collected_at=source.collected_at,
         started_at=now,
+        progress=progress,
     )
 
 
