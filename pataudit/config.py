@@ -25,9 +25,13 @@ UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class Strict(BaseModel):
-    """Base for every config section: unknown keys are an error, values are not coerced silently."""
+    """Base for every config section: unknown keys are an error.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    A YAML number where text is expected (`account_id: 123456789012`, `period: 2026`) is taken as its text;
+    no other value is coerced.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
 class AwsSource(Strict):
@@ -366,6 +370,17 @@ class LoadedConfig(BaseModel):
         return relative if relative.is_absolute() else (self.path.parent / relative)
 
 
+class TextDatesLoader(yaml.SafeLoader):
+    """YAML's safe loader without its timestamp type: `period: 2026-12-31` stays text, and date fields
+    (`expires`, `collected_at`) are parsed by the typed model, with its own messages."""
+
+
+TextDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_config(path: Path) -> LoadedConfig:
     """Read and validate a config file; raise ConfigError with one line naming file, key and fix."""
     try:
@@ -375,7 +390,7 @@ def load_config(path: Path) -> LoadedConfig:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = yaml.load(raw.decode("utf-8"), Loader=TextDatesLoader)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""

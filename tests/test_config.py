@@ -170,3 +170,35 @@ def test_cli_waiver_for_unknown_control(small_org, cli):
         f"pataudit: error: {small_org}: waivers[0].control: unknown control 'no_such'; "
         "`pataudit controls` lists the valid ids\n"
     )
+
+
+def test_yaml_numbers_and_dates_where_text_is_expected_are_read_as_text(tmp_path):
+    text = (
+        "organization: 1999\n"
+        "period: 2026-12-31\n"
+        "sources:\n"
+        "  - {type: aws, account_id: 123456789012, credential_report: r.csv,"
+        " credential_report_generated_at: 2026-12-01 06:00:00}\n"
+        "waivers:\n"
+        "  - {id: 7, control: owner_active, selector: {owner: bob}, reason: r, approver: a, ticket: 42,"
+        " expires: 2027-03-31}\n"
+    )
+    config = load_config(write(tmp_path, text)).config
+    assert (config.organization, config.period, config.sources[0].account_id) == ("1999", "2026-12-31", "123456789012")
+    assert config.sources[0].credential_report_generated_at.isoformat() == "2026-12-01T06:00:00+00:00"
+    assert (config.waivers[0].id, config.waivers[0].ticket, config.waivers[0].expires.isoformat()) == (
+        "7",
+        "42",
+        "2027-03-31",
+    )
+
+
+def test_an_impossible_date_names_its_key(tmp_path):
+    text = (
+        "organization: X\nperiod: Q\nsources: [{type: aws, account_id: '123456789012', credential_report: r.csv}]\n"
+        "waivers: [{id: W, control: owner_active, selector: {owner: b}, reason: r, approver: a, ticket: t,"
+        " expires: 2027-02-30}]\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert str(caught.value).startswith(f"{tmp_path / 'cfg.yaml'}: waivers[0].expires: ")
