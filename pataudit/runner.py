@@ -52,6 +52,28 @@ def validate_policy(loaded: LoadedConfig) -> dict[str, ResolvedParams]:
     return params
 
 
+def new_run_id(started: datetime) -> str:
+    """A run id: its start time to the second, then random hex so two runs in one second differ."""
+    return f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def inventory_frame(collections: list[Collection]) -> pd.DataFrame:
+    """The inventory of all collections as one frame, checked against its contract."""
+    frame = inventory.to_frame(row for c in collections for row in c.rows)
+    problems = inventory.validate(frame)
+    if problems:
+        raise PatauditError("inventory does not match its contract: " + "; ".join(problems))
+    return frame
+
+
+def seal(loaded: LoadedConfig, folder: Path, metadata: dict) -> str:
+    """Write the folder's manifest, signed when the config names a key; returns the manifest's SHA-256."""
+    manifest_sha = write_manifest(folder, metadata)
+    if loaded.config.report.signing_key:
+        sign_manifest(folder, loaded.resolve(loaded.config.report.signing_key))
+    return manifest_sha
+
+
 def judge(
     loaded: LoadedConfig, collections: list[Collection], as_of: datetime, history: pd.DataFrame | None = None
 ) -> RunResult:
@@ -62,10 +84,7 @@ def judge(
     params = validate_policy(loaded)
     settings = config.policy.controls
     enabled = [c for c in catalog.controls if c not in settings or settings[c].enabled]
-    frame = inventory.to_frame(row for c in collections for row in c.rows)
-    problems = inventory.validate(frame)
-    if problems:
-        raise PatauditError("inventory does not match its contract: " + "; ".join(problems))
+    frame = inventory_frame(collections)
     records = [c.record for c in collections]
     mark_stale_sources(records, as_of, config.policy.max_evidence_age_hours)
     findings = evaluate(
@@ -82,7 +101,7 @@ def judge(
     )
     scores = control_scores(findings, catalog, enabled)
     return RunResult(
-        run_id=f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}",
+        run_id=new_run_id(started),
         config=config,
         config_sha256=loaded.sha256,
         as_of=as_of,
@@ -115,7 +134,6 @@ def write_run(loaded: LoadedConfig, result: RunResult, collections: list[Collect
     carries findings.csv and inventory.csv as attachments), then the manifest of everything, then its
     signature when a signing key is configured.
     """
-    signing_key = loaded.config.report.signing_key
     with staged(out_dir, result.run_id) as staging:
         write_evidence(collections, staging)
         write_tables(result, staging)
@@ -126,16 +144,14 @@ def write_run(loaded: LoadedConfig, result: RunResult, collections: list[Collect
             EmbeddedFile.of(staging / "inventory.csv", "Every credential in scope", result.started_at),
         ]
         view = viewmodel.build(
-            result, datetime.now(UTC), entries, data_digest(entries), signed=bool(signing_key),
+            result, datetime.now(UTC), entries, data_digest(entries), signed=bool(loaded.config.report.signing_key),
             attachments=[a.name for a in attachments],
         )  # fmt: skip
         html = render.render_html(view)
         (staging / "report.html").write_text(html, encoding="utf-8")
         render.render_pdf(html, staging / "report.pdf", attachments)
         finished = datetime.now(UTC)
-        manifest_sha = write_manifest(staging, run_metadata(result, finished))
-        if signing_key:
-            sign_manifest(staging, loaded.resolve(signing_key))
+        manifest_sha = seal(loaded, staging, run_metadata(result, finished))
     return WrittenRun(out_dir=out_dir, manifest_sha256=manifest_sha, finished_at=finished)
 
 
@@ -161,15 +177,12 @@ def collect_evidence(loaded: LoadedConfig, out_dir: Path, progress: Progress) ->
     validate_policy(loaded)
     started = datetime.now(UTC)
     collections = collect_all(loaded, progress)
-    frame = inventory.to_frame(row for c in collections for row in c.rows)
-    problems = inventory.validate(frame)
-    if problems:
-        raise PatauditError("inventory does not match its contract: " + "; ".join(problems))
+    frame = inventory_frame(collections)
     records = [c.record for c in collections]
-    with staged(out_dir, f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}") as staging:
+    with staged(out_dir, new_run_id(started)) as staging:
         write_evidence(collections, staging)
         tables.write_inventory_csv(frame, staging / "inventory.csv")
-        tables.write_source_records(records, staging / "sources.json")
+        tables.write_sources_json(records, staging / "sources.json")
         (staging / "config.yaml").write_bytes(loaded.path.read_bytes())
         metadata = {
             "kind": "collection",
@@ -183,9 +196,7 @@ def collect_evidence(loaded: LoadedConfig, out_dir: Path, progress: Progress) ->
             "complete": all(r.complete for r in records),
             "token_count": len(frame),
         }
-        write_manifest(staging, metadata)
-        if loaded.config.report.signing_key:
-            sign_manifest(staging, loaded.resolve(loaded.config.report.signing_key))
+        seal(loaded, staging, metadata)
     return CollectedEvidence(collections=collections, out_dir=out_dir)
 
 
@@ -198,7 +209,7 @@ def write_tables(result: RunResult, folder: Path, *, full: bool = True) -> None:
     tables.write_controls_csv(result, folder / "controls.csv")
     if full:
         write_findings_xlsx(result, table, folder / "findings.xlsx")
-        tables.write_sources_json(result, folder / "sources.json")
+        tables.write_sources_json(result.records, folder / "sources.json")
 
 
 def run_metadata(result: RunResult, finished: datetime) -> dict:

@@ -83,12 +83,7 @@ def write_controls_csv(result: RunResult, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n")
 
 
-def write_sources_json(result: RunResult, path: Path) -> None:
+def write_sources_json(records: Sequence[SourceRecord], path: Path) -> None:
     """sources.json: how each source was collected, with errors and API permissions."""
-    write_source_records(result.records, path)
-
-
-def write_source_records(records: Sequence[SourceRecord], path: Path) -> None:
-    """The source records as a JSON list (sources.json)."""
     data = [record.to_dict() for record in records]
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
