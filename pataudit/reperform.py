@@ -132,18 +132,8 @@ def reperformance_config(loaded: LoadedConfig, evidence: Path) -> LoadedConfig:
 
 
 def source_errors_json(records: list[SourceRecord]) -> bytes:
-    """The errors of sources that were not read in full, as kept beside their evidence."""
-    kept = [
-        {
-            "label": r.label,
-            "type": r.type,
-            "scope": r.scope,
-            "method": r.method,
-            "started_at": r.started_at.isoformat(),
-            "errors": [{"scope": e.scope, "message": e.message} for e in r.errors],
-        }
-        for r in records
-    ]
+    """The records of sources that were not read in full, as kept beside their evidence (see `saved_source_errors`)."""
+    kept = [record.to_dict() for record in records]
     return (json.dumps(kept, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
