@@ -348,3 +348,13 @@ def test_circleci_saved_variable_listing_as_documented(tmp_path):
     assert row["last_rotated_at"] == datetime(2025, 9, 22, 0, 29, 21, 42000, tzinfo=UTC)
     kept = b"".join(collection.payloads.values()) + json.dumps(collection.rows, default=str).encode()
     assert b"AWS_SECRET_ACCESS_KEY" in kept and PLANTED[4].encode() not in kept
+
+
+@pytest.mark.parametrize(("payload", "kind"), [({"data": [1]}, "user"), ({"team": {"id": "at-1"}}, "team")])
+def test_terraform_cloud_saved_tokens_that_are_not_objects_are_an_error(payload, kind):
+    from pataudit.collectors.terraform_cloud import saved_tokens
+    from pataudit.errors import CollectionError
+
+    with pytest.raises(CollectionError) as caught:
+        saved_tokens(payload, Path("t.json"))
+    assert str(caught.value) == f"t.json: {kind} tokens: expected a list of JSON:API token objects"

@@ -72,18 +72,21 @@ def saved_tokens(payload: dict[str, Any], path: Path) -> dict[str, list[dict[str
         unknown = sorted(set(payload) - set(TOKEN_TYPES))
         if unknown:
             raise CollectionError(f"{path}: unexpected keys {unknown}; expected {list(TOKEN_TYPES)}")
-        return payload
-    if "data" not in payload:
+        grouped = {token_type: payload.get(token_type) or [] for token_type in TOKEN_TYPES}
+    elif "data" in payload:
+        data = payload["data"]
+        grouped = {token_type: [] for token_type in TOKEN_TYPES}
+        for item in data if isinstance(data, list) else [data]:
+            relations = (item.get("relationships") or {}) if isinstance(item, dict) else {}
+            if (relations.get("team") or {}).get("data"):
+                grouped["team"].append(item)
+            else:
+                grouped["user" if isinstance(data, list) else "organization"].append(item)
+    else:
         raise CollectionError(f"{path}: expected {{organization, team, user}} token lists or a JSON:API response")
-    data = payload["data"]
-    items = data if isinstance(data, list) else [data]
-    grouped: dict[str, list[dict[str, Any]]] = {token_type: [] for token_type in TOKEN_TYPES}
-    for item in items:
-        relations = item.get("relationships") or {} if isinstance(item, dict) else {}
-        if (relations.get("team") or {}).get("data"):
-            grouped["team"].append(item)
-        else:
-            grouped["user" if isinstance(data, list) else "organization"].append(item)
+    for token_type, items in grouped.items():
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise CollectionError(f"{path}: {token_type} tokens: expected a list of JSON:API token objects")
     return grouped
 
 
