@@ -229,6 +229,21 @@ def write_small_org(folder: Path, **overrides: object) -> Path:
     return path
 
 
+def one_source_config(folder: Path, source: dict, organization: str = "Example") -> Path:
+    """A config auditing one source into a store in `folder`; returns its path."""
+    config = {"organization": organization, "period": "p", "sources": [source],
+              "store": {"url": f"sqlite:///{folder / 'h.sqlite'}"}}  # fmt: skip
+    path = folder / "one-source.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def findings_of(out: Path) -> dict[tuple[str, str], dict]:
+    """A run's findings.csv keyed by (control_id, token_id)."""
+    with (out / "findings.csv").open(encoding="utf-8") as handle:
+        return {(r["control_id"], r["token_id"]): r for r in csv.DictReader(handle)}
+
+
 @pytest.fixture
 def small_org(tmp_path: Path) -> Path:
     """Config path of the small organisation."""

@@ -4,13 +4,12 @@ import csv
 import gzip
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import boto3
 import pytest
 import requests
-import yaml
 from aws_fakes import moto_endpoint
+from conftest import findings_of, one_source_config
 from moto.iam.models import AccessKeyLastUsed, iam_backends
 from pypdf import PdfReader
 
@@ -118,29 +117,16 @@ def organisation(aws):
     return member, locked, ids
 
 
-def write_config(folder: Path, source: dict) -> Path:
-    config = {"organization": "Example", "period": "live", "sources": [source],
-              "store": {"url": f"sqlite:///{folder / 'h.sqlite'}"}}  # fmt: skip
-    path = folder / "live.yaml"
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
-def read_findings(out: Path) -> dict[tuple[str, str], dict]:
-    with (out / "findings.csv").open() as handle:
-        return {(r["control_id"], r["token_id"]): r for r in csv.DictReader(handle)}
-
-
 def test_live_organisation_run_gives_the_expected_findings(organisation, tmp_path, cli):
     member, locked, ids = organisation
-    config = write_config(tmp_path, {"type": "aws", "name": "aws-org", "organization": True,
+    config = one_source_config(tmp_path, {"type": "aws", "name": "aws-org", "organization": True,
                                      "role_name": "PatauditAudit", "owner_tag": "owner"})  # fmt: skip
     out = tmp_path / "out"
     code, stdout, stderr = cli("run", "--config", str(config), "--out", str(out))
     assert code == 3, stderr
     assert f"account 3/3 {locked}: ERROR: AssumeRole: AccessDenied" in stderr or f"{locked}: ERROR" in stderr
     assert f"INCOMPLETE: aws-org: {locked}: AssumeRole: AccessDenied: User: " in stdout
-    found = read_findings(out)
+    found = findings_of(out)
 
     def status(control: str, key: str, account: str = MANAGEMENT) -> tuple[str, str]:
         row = found[(control, f"aws:{account}:aws_access_key:{key}")]
@@ -182,7 +168,7 @@ def test_live_organisation_run_gives_the_expected_findings(organisation, tmp_pat
 
 
 def test_no_temporary_credentials_are_written(organisation, tmp_path, cli):
-    config = write_config(tmp_path, {"type": "aws", "organization": True, "role_name": "PatauditAudit"})
+    config = one_source_config(tmp_path, {"type": "aws", "organization": True, "role_name": "PatauditAudit"})
     out = tmp_path / "out"
     cli("run", "--config", str(config), "--out", str(out))
     sts = boto3.client("sts", region_name="us-east-1")
@@ -205,7 +191,7 @@ def test_single_account_costs_no_per_user_calls_for_users_without_keys(aws, tmp_
     for n in range(5):
         add_user(iam, f"key{n}", keys=1)
     calls.clear()
-    config = write_config(tmp_path, {"type": "aws"})
+    config = one_source_config(tmp_path, {"type": "aws"})
     code, _, err = cli("run", "--config", str(config), "--out", str(tmp_path / "out"))
     assert code == 0, err
     counted = json.loads((tmp_path / "out" / "sources.json").read_text())[0]["api_calls"]
@@ -216,7 +202,7 @@ def test_single_account_costs_no_per_user_calls_for_users_without_keys(aws, tmp_
 
 def test_offline_reperformance_from_live_evidence_gives_the_same_findings(organisation, tmp_path, cli):
     member, _, _ = organisation
-    live = write_config(tmp_path, {"type": "aws", "accounts": [member], "role_name": "PatauditAudit"})
+    live = one_source_config(tmp_path, {"type": "aws", "accounts": [member], "role_name": "PatauditAudit"})
     out = tmp_path / "live-out"
     as_of = (NOW + timedelta(hours=1)).isoformat()
     assert cli("run", "--config", str(live), "--out", str(out), "--as-of", as_of)[0] == 0
@@ -224,7 +210,7 @@ def test_offline_reperformance_from_live_evidence_gives_the_same_findings(organi
     generated = json.loads(gzip.decompress((evidence / "collection.json.gz").read_bytes()))
     offline = tmp_path / "offline"
     offline.mkdir()
-    config = write_config(offline, {
+    config = one_source_config(offline, {
         "type": "aws", "name": f"aws:{member}", "account_id": member,
         "credential_report": str(evidence / "credential_report.csv.gz"),
         "credential_report_generated_at": generated["data_as_of"],
@@ -240,9 +226,9 @@ def test_stale_credential_report_from_the_api_is_error(aws, tmp_path, cli):
     _, _, options = aws
     add_user(iam_in(MANAGEMENT), "alice", keys=1)
     options["report_time"] = NOW - timedelta(hours=60)
-    config = write_config(tmp_path, {"type": "aws"})
+    config = one_source_config(tmp_path, {"type": "aws"})
     code, stdout, _ = cli("run", "--config", str(config), "--out", str(tmp_path / "out"))
     assert code == 3
     assert "INCOMPLETE: aws:caller: data is stale: 60 hours old at the as-of time" in stdout
-    statuses = {r["status"] for r in read_findings(tmp_path / "out").values()}
+    statuses = {r["status"] for r in findings_of(tmp_path / "out").values()}
     assert statuses == {"ERROR"}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import findings_of, one_source_config
 from fake_platforms import ADO_PAT, CIRCLE_TOKEN, JENKINS_TOKEN, JENKINS_USER, PLANTED, TFC_TOKEN, fake_platforms
 from pypdf import PdfReader
 
@@ -50,11 +51,6 @@ def config_for(folder: Path, url: str, **changes) -> Path:
         )
     )
     return path
-
-
-def findings_of(out: Path) -> dict[tuple[str, str], dict]:
-    with (out / "findings.csv").open() as handle:
-        return {(r["control_id"], r["token_id"]): r for r in csv.DictReader(handle)}
 
 
 def test_all_four_sources_give_the_expected_findings(platforms, tmp_path, cli):
@@ -176,24 +172,8 @@ def test_offline_jenkins_home_copy(tmp_path, cli):
             CONFIG_XML.format(user=user.split("_")[0], uuid=uuid, hash=PLANTED[6], legacy=legacy)
         )
         (folder / "apiTokenStats.xml").write_text(STATS_XML.format(uuid=uuid))
-    config = tmp_path / "j.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "organization": "X",
-                "period": "p",
-                "store": {"url": f"sqlite:///{tmp_path}/h"},
-                "sources": [
-                    {
-                        "type": "jenkins",
-                        "server": "ci",
-                        "jenkins_home": "jenkins_home",
-                        "collected_at": "2025-06-01T00:00:00Z",
-                    }
-                ],
-            }
-        )
-    )
+    source = {"type": "jenkins", "server": "ci", "jenkins_home": "jenkins_home", "collected_at": "2025-06-01T00:00:00Z"}
+    config = one_source_config(tmp_path, source, organization="X")
     out = tmp_path / "out"
     code, _, err = cli("run", "--config", str(config), "--out", str(out), "--as-of", "2025-06-01")
     assert code == 0, err
@@ -241,24 +221,13 @@ def test_azure_devops_saved_token_admin_response_as_documented(tmp_path, cli):
     gone = {**ado_pat("z8", "orphan", "vso.code", 10, -50, ["o"]), "userId": "22222222-bbbb-4000-8000-000000000002"}
     (tmp_path / "users.json").write_text(json.dumps(users))
     (tmp_path / "pats.json").write_text(json.dumps({"value": [token, gone], "continuationToken": None}))
-    config = tmp_path / "c.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "organization": "X",
-                "period": "p",
-                "store": {"url": f"sqlite:///{tmp_path}/h"},
-                "sources": [
-                    {
-                        "type": "azure_devops",
-                        "organization": "contoso",
-                        "users": "users.json",
-                        "personal_access_tokens": "pats.json",
-                    }
-                ],
-            }
-        )
-    )
+    source = {
+        "type": "azure_devops",
+        "organization": "contoso",
+        "users": "users.json",
+        "personal_access_tokens": "pats.json",
+    }
+    config = one_source_config(tmp_path, source, organization="X")
     out = tmp_path / "out"
     assert cli("run", "--config", str(config), "--out", str(out))[0] == 0
     found = findings_of(out)

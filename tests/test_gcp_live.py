@@ -4,7 +4,7 @@ import csv
 import gzip
 import json
 
-import yaml
+from conftest import findings_of, one_source_config
 from fake_gcp import ORG, PLANTED, fake_gcp
 
 
@@ -19,17 +19,7 @@ def run(tmp_path, cli, rest, grpc_target, **extra):
         "org_policy_endpoint": rest,
         **extra,
     }
-    config = tmp_path / "gcp.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "organization": "Example",
-                "period": "p",
-                "sources": [source],
-                "store": {"url": f"sqlite:///{tmp_path / 'h.sqlite'}"},
-            }
-        )
-    )
+    config = one_source_config(tmp_path, source)
     return cli("run", "--config", str(config), "--out", str(tmp_path / "out"))
 
 
@@ -42,8 +32,7 @@ def test_organisation_walk_keys_roles_last_use_and_errors(tmp_path, cli):
         in stdout
     )
     out = tmp_path / "out"
-    with (out / "findings.csv").open() as handle:
-        found = {(r["control_id"], r["token_id"]): r for r in csv.DictReader(handle)}
+    found = findings_of(out)
     key = "gcp:prod-app:gcp_sa_key:"
 
     def status(control: str, native: str) -> tuple[str, str]:

@@ -5,7 +5,7 @@ import gzip
 import json
 
 import pytest
-import yaml
+from conftest import findings_of, one_source_config
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from fake_github import OWNER_TOKEN, PLANTED, fake_github
@@ -32,17 +32,7 @@ def run(tmp_path, cli, url, **extra):
         "rate_limit_wait_seconds": 1,
         **extra,
     }
-    config = tmp_path / "gh.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "organization": "Acme",
-                "period": "p",
-                "sources": [source],
-                "store": {"url": f"sqlite:///{tmp_path / 'h.sqlite'}"},
-            }
-        )
-    )
+    config = one_source_config(tmp_path, source, organization="Acme")
     return cli("run", "--config", str(config), "--out", str(tmp_path / "out"))
 
 
@@ -50,8 +40,7 @@ def test_org_collection_gives_the_expected_findings(github, tmp_path, cli):
     code, stdout, stderr = run(tmp_path, cli, github.url)
     assert code == 0, stdout + stderr
     out = tmp_path / "out"
-    with (out / "findings.csv").open() as handle:
-        found = {(r["control_id"], r["token_id"]): r for r in csv.DictReader(handle)}
+    found = findings_of(out)
     p = "github:acme:"
     assert found[("owner_active", p + "github_fine_grained_pat:5003")]["status"] == "FAIL", "departed owner"
     assert found[("owner_active", p + "github_fine_grained_pat:5001")]["status"] == "PASS"

@@ -4,32 +4,15 @@ import csv
 import gzip
 import json
 
-import yaml
+from conftest import findings_of, one_source_config
 from fake_gitlab import ADMIN_TOKEN, PLANTED, fake_gitlab
 
 
 def run(tmp_path, cli, monkeypatch, token=ADMIN_TOKEN, **extra):
     monkeypatch.setenv("GITLAB_TOKEN", token)
     with fake_gitlab() as server:
-        config = tmp_path / "gl.yaml"
-        config.write_text(
-            yaml.safe_dump(
-                {
-                    "organization": "Acme",
-                    "period": "p",
-                    "store": {"url": f"sqlite:///{tmp_path / 'h.sqlite'}"},
-                    "sources": [
-                        {
-                            "type": "gitlab",
-                            "instance": "gitlab.acme.test",
-                            "url": server.url,
-                            "token_env": "GITLAB_TOKEN",
-                            **extra,
-                        }
-                    ],
-                }
-            )
-        )
+        source = {"type": "gitlab", "instance": "gitlab.acme.test", "url": server.url, "token_env": "GITLAB_TOKEN"}
+        config = one_source_config(tmp_path, {**source, **extra}, organization="Acme")
         result = cli("run", "--config", str(config), "--out", str(tmp_path / "out"))
         return result, server
 
@@ -38,8 +21,7 @@ def test_admin_collection_pages_retries_and_findings(tmp_path, cli, monkeypatch)
     (code, stdout, stderr), _ = run(tmp_path, cli, monkeypatch)
     assert code == 0, stdout + stderr
     out = tmp_path / "out"
-    with (out / "findings.csv").open() as handle:
-        found = {(r["control_id"], r["token_id"]): r for r in csv.DictReader(handle)}
+    found = findings_of(out)
     prefix = "gitlab:gitlab.acme.test:"
     assert found[("owner_active", prefix + "gitlab_pat:1")]["status"] == "FAIL", "blocked owner"
     assert found[("no_admin_privilege", prefix + "gitlab_pat:1")]["status"] == "FAIL", "api scope"
@@ -91,6 +73,5 @@ def test_group_owner_mode_reads_group_and_project_tokens(tmp_path, cli, monkeypa
     assert rows["gitlab:gitlab.acme.test:gitlab_group_token:501"]["owner_type"] == "service"
     assert rows["gitlab:gitlab.acme.test:gitlab_project_token:502"]["resource_scope"] == "selected"
     assert "gitlab:gitlab.acme.test:gitlab_trigger_token:10" in rows
-    with (out / "findings.csv").open() as handle:
-        found = {(r["control_id"], r["token_id"]): r for r in csv.DictReader(handle)}
+    found = findings_of(out)
     assert found[("owner_active", "gitlab:gitlab.acme.test:gitlab_trigger_token:10")]["status"] == "FAIL"
