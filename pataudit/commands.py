@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from pataudit import history_commands
 from pataudit.checks.catalog import default_catalog
 from pataudit.checks.scoring import SEVERITY_WEIGHTS
 from pataudit.cli import EXIT_FAILURES, EXIT_INCOMPLETE, EXIT_OK, now
+from pataudit.collectors.base import SourceRecord
 from pataudit.config import load_config
 from pataudit.errors import InputError
 from pataudit.manifest import verify
@@ -45,9 +47,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     tokens = sum(c.record.token_count for c in kept.collections)
     print(f"{loaded.config.organization} {loaded.config.period}: collected {tokens} tokens "
           f"from {len(kept.collections)} sources")  # fmt: skip
-    for collection in kept.collections:
-        if not collection.record.complete:
-            print(f"  INCOMPLETE: {collection.record.label}: " + "; ".join(collection.record.problems()))
+    print_incomplete([c.record for c in kept.collections])
     print(f"  evidence: {kept.out_dir / 'evidence'}")
     print(f"  judge it: pataudit run --config {args.config} --evidence {kept.out_dir / 'evidence'} --as-of DATE")
     return EXIT_OK if kept.complete else EXIT_INCOMPLETE
@@ -77,10 +77,15 @@ def print_summary(outcome: RunOutcome) -> None:
     print(f"{result.config.organization} {result.config.period}, as of {result.as_of:%Y-%m-%d}: run {result.run_id}")
     print(f"  {len(result.inventory)} tokens from {len(result.records)} sources; overall score {score}{change}")
     print("  findings: " + ", ".join(f"{s} {int(counts.get(s, 0))}" for s in ("FAIL", "WAIVED", "ERROR", "PASS")))
-    for record in result.records:
+    print_incomplete(result.records)
+    print(f"  report: {outcome.written.out_dir / 'report.pdf'}")
+
+
+def print_incomplete(records: Sequence[SourceRecord]) -> None:
+    """One line per source that was not read in full, saying why."""
+    for record in records:
         if not record.complete:
             print(f"  INCOMPLETE: {record.label}: " + "; ".join(record.problems()))
-    print(f"  report: {outcome.written.out_dir / 'report.pdf'}")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
